@@ -1,0 +1,94 @@
+"""Who may see whom. Every read of a person's data joins against `visible_people`.
+
+Deny by default: a learner sees themselves, a manager also everyone below them in the
+reporting chain, an L&D admin and the local operator (the command line without `--as`) everyone.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from data_model.models import Person, Role, RoleGrant
+
+
+class NotPermitted(Exception):
+    """The viewer asked for data outside their scope."""
+
+    def __init__(self) -> None:
+        super().__init__("not permitted")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person looking, resolved once per session from the roster."""
+
+    person_id: int | None
+    email: str
+    name: str
+    is_ld_admin: bool = False
+    is_manager: bool = False
+    is_operator: bool = False
+
+    @property
+    def sees_everyone(self) -> bool:
+        return self.is_ld_admin or self.is_operator
+
+
+OPERATOR = Viewer(person_id=None, email="operator", name="Local operator", is_operator=True)
+
+
+def viewer_for_email(session: Session, email: str) -> Viewer | None:
+    """The active roster person with this email, with their roles; None when not in the roster."""
+    person = session.scalar(
+        select(Person).where(func.lower(Person.email) == email.strip().lower(), Person.active)
+    )
+    if person is None:
+        return None
+    return viewer_for_person(session, person)
+
+
+def viewer_for_person(session: Session, person: Person) -> Viewer:
+    is_ld_admin = bool(
+        session.scalar(
+            select(
+                exists().where(
+                    func.lower(RoleGrant.email) == person.email.lower(),
+                    RoleGrant.role == Role.LD_ADMIN,
+                )
+            )
+        )
+    )
+    is_manager = bool(
+        session.scalar(
+            select(exists().where(Person.manager_id == person.id, Person.active.is_(True)))
+        )
+    )
+    return Viewer(
+        person_id=person.id,
+        email=person.email,
+        name=person.name,
+        is_ld_admin=is_ld_admin,
+        is_manager=is_manager,
+    )
+
+
+def visible_people(viewer: Viewer) -> Select[tuple[int]]:
+    """The ids of everyone `viewer` may see, as a subquery to join or filter against."""
+    if viewer.sees_everyone:
+        return select(Person.id)
+    if viewer.person_id is None:
+        return select(Person.id).where(literal(False))
+    chain = select(Person.id).where(Person.id == viewer.person_id).cte("chain", recursive=True)
+    below = select(Person.id).join(chain, Person.manager_id == chain.c.id)
+    chain = chain.union(below)
+    return select(chain.c.id)
+
+
+def ensure_can_view(session: Session, viewer: Viewer, person_id: int) -> None:
+    """Raise `NotPermitted` unless `person_id` is within the viewer's scope."""
+    allowed = session.scalar(
+        select(exists().where(visible_people(viewer).subquery().c.id == person_id))
+    )
+    if not allowed:
+        raise NotPermitted

@@ -1,0 +1,114 @@
+"""The one place that opens the database: engine settings per backend and migration to head.
+
+Everything that goes wrong here is turned into `DatabaseUnavailable`, whose message is one
+sentence a person can act on, so neither the app nor the command line shows a traceback.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened, written or migrated."""
+
+
+def _describe(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's statement dump and links."""
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0].rstrip(".")
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on, write-ahead log so readers never block the writer, bounded lock wait."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).expanduser().parent
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseUnavailable(
+            f"Cannot put the database {_describe(url)} inside {folder}: it is a file, not a folder."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"Cannot create the folder {folder} for the database {_describe(url)}: "
+            f"{error.strerror or error}."
+        ) from error
+
+
+def create_database_engine(url_text: str) -> Engine:
+    """An engine for `url_text`, tuned for its backend; nothing is connected yet."""
+    try:
+        url = make_url(url_text)
+    except ArgumentError as error:
+        raise DatabaseUnavailable(f"'{url_text}' is not a database URL.") from error
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(url)
+    else:
+        options["pool_pre_ping"] = True
+    try:
+        engine = create_engine(url, **options)
+    except (NoSuchModuleError, ImportError) as error:
+        raise DatabaseUnavailable(
+            f"No database driver for {_describe(url)}; use sqlite:/// or postgresql+psycopg://."
+        ) from error
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _tune_sqlite)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate_to_head(engine: Engine) -> None:
+    """Bring the schema to the newest migration; a database already there is left as it is."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except (DBAPIError, SQLAlchemyError, OSError) as error:
+        raise DatabaseUnavailable(
+            f"Cannot open the database {_describe(engine.url)}: {_reason(error)}."
+        ) from error
+
+
+def open_database(url_text: str) -> Engine:
+    """Create the engine and migrate: what the app and every command do first."""
+    engine = create_database_engine(url_text)
+    migrate_to_head(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())

@@ -1,0 +1,52 @@
+"""Every table of Pathwise; importing this package registers them all on `Base.metadata`."""
+
+from data_model.models.audit import AuditEntry
+from data_model.models.base import Base
+from data_model.models.catalogue import Activity, ActivityCompetency
+from data_model.models.frameworks import (
+    Competency,
+    Framework,
+    JobFamily,
+    LevelDescriptor,
+    LevelRequirement,
+    PathwayLevel,
+)
+from data_model.models.imports import ImportBatch, RejectedRow
+from data_model.models.mastery import MasteryScore
+from data_model.models.people import Person, RoleGrant
+from data_model.models.records import LearningRecord
+from data_model.models.vocabulary import (
+    ActivityKind,
+    BatchStatus,
+    CompetencyCategory,
+    Role,
+    Scoring,
+    SourceKind,
+    Verification,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityCompetency",
+    "ActivityKind",
+    "AuditEntry",
+    "Base",
+    "BatchStatus",
+    "Competency",
+    "CompetencyCategory",
+    "Framework",
+    "ImportBatch",
+    "JobFamily",
+    "LearningRecord",
+    "LevelDescriptor",
+    "LevelRequirement",
+    "MasteryScore",
+    "PathwayLevel",
+    "Person",
+    "RejectedRow",
+    "Role",
+    "RoleGrant",
+    "Scoring",
+    "SourceKind",
+    "Verification",
+]
