@@ -19,8 +19,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-"""JSON on SQLite, JSONB on PostgreSQL: the raw rows and statements we keep losslessly."""
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON on SQLite, JSONB on PostgreSQL; Python None is SQL NULL, not the JSON value null."""
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """64-bit keys on PostgreSQL; SQLite only auto-increments a column declared INTEGER."""
