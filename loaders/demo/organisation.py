@@ -160,7 +160,7 @@ def build_organisation(
 ) -> list[DemoPerson]:
     """`people` people under one chief executive, department heads reporting to them."""
     if people < MIN_PEOPLE:
-        raise ValueError(f"a demo organisation needs at least {MIN_PEOPLE} people")
+        raise ValueError(f"A demo organisation needs at least {MIN_PEOPLE} people.")
     emails = _Emails()
 
     def person(department: Department, title_level: int | None, depth: int) -> DemoPerson:
