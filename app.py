@@ -1,0 +1,53 @@
+"""Pathwise, the entry point: open the database, decide who is looking, show only their pages.
+
+Run with `streamlit run app.py`. Pages get the database and the viewer through
+`ui.context.page_context()`, which this script sets on every run before the page runs.
+"""
+
+import streamlit as st
+
+from ui.context import PageContext, set_page_context
+from ui.database import open_app_database
+from ui.errors import shown_as_messages
+from ui.viewer import current_viewer
+
+st.set_page_config(page_title="Pathwise", page_icon=":material/trending_up:", layout="wide")
+
+url = open_app_database()
+viewer = current_viewer(url)
+
+pages = [
+    st.Page(
+        "app_pages/my_progress.py",
+        title="My progress",
+        icon=":material/person:",
+        default=True,
+        help="Your own evidence so far: the highest level shown per competency and every "
+        "record behind it.",
+    )
+]
+if viewer.is_manager:
+    pages.append(
+        st.Page(
+            "app_pages/my_team.py",
+            title="My team",
+            icon=":material/group:",
+            help="Your direct reports: recent evidence, who has gone quiet, and what awaits "
+            "verification.",
+        )
+    )
+if viewer.sees_everyone:
+    pages.append(
+        st.Page(
+            "app_pages/organisation.py",
+            title="Organisation",
+            icon=":material/corporate_fare:",
+            help="Headcount per job family and pathway level, and learning activity across "
+            "the whole organisation.",
+        )
+    )
+
+page = st.navigation(pages, position="top")
+set_page_context(PageContext(url, viewer))
+with shown_as_messages():
+    page.run()

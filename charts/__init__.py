@@ -1,0 +1,1 @@
+"""Plain figure builders: a DataFrame in, a plotly Figure out, and no Streamlit."""

@@ -1,0 +1,33 @@
+"""Read models for the app: every function scopes its SQL to what the viewer may see.
+
+Each takes a `Session` and the `Viewer`, and returns a pandas DataFrame or a small frozen
+dataclass, never ORM objects, so that the app can cache the results.
+"""
+
+from data_model.queries.organisation import (
+    OrganisationTotals,
+    organisation_headcount,
+    organisation_totals,
+)
+from data_model.queries.person import (
+    EvidenceTotals,
+    PersonSummary,
+    competency_evidence,
+    evidence_totals,
+    person_summary,
+)
+from data_model.queries.personas import demo_personas
+from data_model.queries.team import team_overview
+
+__all__ = [
+    "EvidenceTotals",
+    "OrganisationTotals",
+    "PersonSummary",
+    "competency_evidence",
+    "demo_personas",
+    "evidence_totals",
+    "organisation_headcount",
+    "organisation_totals",
+    "person_summary",
+    "team_overview",
+]
