@@ -83,6 +83,8 @@ def test_first_run_seeds_a_demo_and_shows_real_numbers(app_url: str) -> None:
             expect(page.get_by_text("Demo mode").first).to_be_visible()
             expect(page.get_by_role("heading", name="My progress")).to_be_visible()
             assert any(character.isdigit() for character in metric_value.inner_text())
+            chart = page.locator("[data-testid='stPlotlyChart'] .main-svg").first
+            expect(chart).to_be_visible(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / "browser-first-run.png"), full_page=True)
         finally:
             browser.close()
