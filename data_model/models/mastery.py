@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from data_model.models.base import Base, UTCDateTime, utc_now
+from data_model.models.base import Base, JsonDocument, UTCDateTime, utc_now
 
 
 class MasteryScore(Base):
@@ -23,4 +23,13 @@ class MasteryScore(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     evidence_count: Mapped[int] = mapped_column(default=0)
     last_evidence_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    p_levels: Mapped[list[float]] = mapped_column(
+        JsonDocument, default=list, doc="p_L for L = 1 .. scale max: the share supporting L."
+    )
+    support_levels: Mapped[list[float]] = mapped_column(
+        JsonDocument, default=list, doc="support_L, the relevant weight at each level, as of as_of."
+    )
+    as_of: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utc_now, doc="The date the weights were computed for."
+    )
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

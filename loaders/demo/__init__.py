@@ -30,6 +30,7 @@ from data_model.models import (
     Role,
     RoleGrant,
 )
+from data_model.rollup import recompute_all
 from loaders.demo.catalogue import build_catalogue
 from loaders.demo.organisation import FAKER_LOCALES, DemoPerson, build_organisation
 from loaders.demo.records import DemoIds, generate_records
@@ -76,7 +77,8 @@ def seed_demo_organisation(
     today: date | None = None,
     progress: Progress = _no_progress,
 ) -> DemoSummary:
-    """Write the whole demo organisation in one transaction: all of it, or none of it."""
+    """Write the whole demo organisation in one transaction (all of it or none of it), then
+    roll its mastery up."""
     today = today or datetime.now(UTC).date()
     rng = np.random.default_rng(seed)
     faker = Faker(FAKER_LOCALES)
@@ -126,7 +128,7 @@ def seed_demo_organisation(
                 session.connection().execute(insert(LearningRecord.__table__), chunk)
                 records += len(chunk)
                 expected = max(1.0, people * records_per_person)
-                progress(min(0.97, 0.1 + 0.87 * records / expected), f"{records:,} records")
+                progress(min(0.8, 0.1 + 0.7 * records / expected), f"{records:,} records")
             batch.rows_total = batch.rows_loaded = records
             batch.status = BatchStatus.APPLIED
             batch.finished_at = datetime.now(UTC)
@@ -149,6 +151,12 @@ def seed_demo_organisation(
                     details={key: str(value) for key, value in asdict(summary).items()},
                 )
             )
+        recompute_all(
+            engine,
+            progress=lambda fraction, message: progress(
+                0.8 + 0.2 * fraction, f"Mastery: {message}"
+            ),
+        )
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         raise DatabaseUnavailable(f"Cannot write the demo organisation: {reason}.") from error

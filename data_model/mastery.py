@@ -1,0 +1,277 @@
+"""The mastery engine: from learning records to competency mastery, with the reasons.
+
+Each record gives evidence for each competency it touches (see `read_evidence`):
+point evidence at a value v, or "at least T" evidence. Its weight is
+trust(source) x tag weight x 0.5 ** (age in days / half-life), zero for a certificate past its
+valid-until date; evidence dated after the as-of date is ignored.
+
+The default method, `evidence`, is level-aware. For each level L above the scale's minimum:
+point evidence supports L by clamp(v - L + 1, 0, 1) and is relevant at every L; "at least T"
+evidence supports L fully and is relevant only where L <= T. p_L is the weighted share of
+support among the relevant evidence and support_L the relevant weight; mastery is the scale's
+minimum plus the sum of p_L. A Canvas-compatible method instead reads the evidence values in
+time order (`mastery_methods`); evidence shown at the same moment is taken lowest value first,
+so the order records were imported in never matters. Every path (one person, a team, the full
+roll-up) goes through `weigh` and `roll_up`, so the numbers agree everywhere.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from data_model.mastery_methods import canvas_results, parse_method
+from data_model.mastery_settings import DEFAULT_PASS_MARK, MasterySettings, default_scoring
+from data_model.models import ActivityKind, Scoring, SourceKind, Verification
+
+PAIR = ["person_id", "competency_id"]
+SCORING_BY_KIND = {kind.value: default_scoring(kind).value for kind in ActivityKind}
+
+
+@dataclass(frozen=True)
+class CompetencyRules:
+    """What the engine needs to know about each competency, one row per competency id:
+    scale_min, scale_max, proficient, labels (level -> label), method, half_life_days,
+    minimum_support, and one `trust_<source kind>` column per source kind."""
+
+    frame: pd.DataFrame
+
+    @classmethod
+    def build(cls, rows: list[dict]) -> "CompetencyRules":
+        """`rows`: competency_id, scale_min, scale_max, proficient, labels, and `settings`
+        (a `MasterySettings`)."""
+        records = []
+        for row in rows:
+            settings: MasterySettings = row["settings"]
+            records.append(
+                {
+                    "competency_id": row["competency_id"],
+                    "scale_min": row["scale_min"],
+                    "scale_max": row["scale_max"],
+                    "proficient": row["proficient"],
+                    "labels": row["labels"],
+                    "method": settings.method,
+                    "half_life_days": settings.half_life_days,
+                    "minimum_support": settings.minimum_support,
+                    **{f"trust_{kind.value}": settings.trust[kind] for kind in SourceKind},
+                }
+            )
+        frame = pd.DataFrame.from_records(records)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["competency_id", "scale_min", "scale_max"])
+        return cls(frame.set_index("competency_id"))
+
+
+def read_evidence(raw: pd.DataFrame) -> pd.DataFrame:
+    """Turn raw record-by-competency rows into evidence: `value` and `at_least` per row.
+
+    A rating R is point evidence at R. A score is read by the activity's scoring rule: `pass`
+    gives "at least T" when score / max reaches the pass mark, else point evidence at
+    T * (score / max) / pass mark; `graded` gives point evidence at T * score / max. A
+    completion without a score is "at least T"; an explicit failure without one is point
+    evidence at T - 1. Rows that show nothing (no rating, score, outcome or target) are dropped.
+    """
+    frame = raw.copy()
+    target = frame["target_level"].astype(float)
+    rating = frame["rating"].astype(float)
+    ratio = (frame["score"].astype(float) / frame["max_score"].astype(float)).where(
+        frame["max_score"].astype(float) > 0
+    )
+    scoring = frame["scoring"].fillna(frame["activity_kind"].map(SCORING_BY_KIND))
+    pass_mark = frame["pass_mark"].astype(float).fillna(DEFAULT_PASS_MARK)
+    passed = frame["passed"].astype("boolean")
+    explicitly_failed = passed.eq(False).fillna(False).astype(bool)
+    passed_or_completed = (
+        (passed.eq(True) | frame["completed"].astype("boolean").eq(True)).fillna(False).astype(bool)
+    )
+
+    has_rating = rating.notna()
+    scored = ~has_rating & ratio.notna() & target.notna()
+    by_pass = scored & (scoring == Scoring.PASS.value)
+    unscored = ~has_rating & ratio.isna() & target.notna()
+    failed = unscored & explicitly_failed
+    shown = unscored & ~failed & passed_or_completed
+
+    value = pd.Series(np.nan, index=frame.index)
+    value = value.mask(has_rating, rating)
+    value = value.mask(scored & ~by_pass, target * ratio)
+    value = value.mask(by_pass & (ratio < pass_mark), target * ratio / pass_mark)
+    value = value.mask(by_pass & (ratio >= pass_mark), target)
+    value = value.mask(failed, (target - 1).clip(lower=0))
+    value = value.mask(shown, target)
+    frame["value"] = value
+    frame["at_least"] = (by_pass & (ratio >= pass_mark)) | shown
+    return frame[value.notna()]
+
+
+def weigh(evidence: pd.DataFrame, rules: CompetencyRules, as_of: datetime) -> pd.DataFrame:
+    """Add trust, recency and weight; drop evidence dated after `as_of`."""
+    frame = evidence[evidence["occurred_at"] <= as_of].copy()
+    frame = frame[frame["competency_id"].isin(rules.frame.index)]
+    trust_names = [f"trust_{kind.value}" for kind in SourceKind]
+    settings = rules.frame[["half_life_days", *trust_names]].loc[frame["competency_id"]]
+    source = (
+        frame["source_kind"]
+        .astype(str)
+        .where(
+            frame["verification"].astype(str) != Verification.PENDING.value,
+            SourceKind.SELF_REPORT.value,
+        )
+    )
+    trust_columns = settings[trust_names].to_numpy(float)
+    kind_index = pd.Index([kind.value for kind in SourceKind]).get_indexer(source)
+    trust = trust_columns[np.arange(len(frame)), kind_index]
+    vouched = (frame["verification"].astype(str) == Verification.VERIFIED.value) & (
+        frame["verified_by_id"].notna() & (frame["verified_by_id"] != frame["person_id"])
+    )
+    attestation = settings[f"trust_{SourceKind.ATTESTATION.value}"].to_numpy(float)
+    trust = np.where(vouched.to_numpy(), np.maximum(trust, attestation), trust)
+    age_days = (as_of - frame["occurred_at"]).dt.total_seconds().to_numpy() / 86_400
+    recency = 0.5 ** (age_days / settings["half_life_days"].to_numpy(float))
+    valid_until = pd.to_datetime(frame["valid_until"])
+    expired = valid_until.notna() & (valid_until < pd.Timestamp(as_of.date()))
+    frame["trust"] = trust
+    frame["recency"] = recency
+    frame["expired"] = expired.to_numpy()
+    frame["weight"] = np.where(
+        frame["expired"], 0.0, trust * frame["tag_weight"].to_numpy(float) * recency
+    )
+    return frame
+
+
+def level_terms(
+    weighted: pd.DataFrame, rules: CompetencyRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per evidence row and level: support s, relevance, and the levels themselves.
+
+    Columns run over levels 1 .. the largest scale maximum; a level outside a competency's
+    scale is never relevant.
+    """
+    settings = rules.frame[["scale_min", "scale_max"]].loc[weighted["competency_id"]]
+    top = int(rules.frame["scale_max"].max()) if len(rules.frame) else 0
+    levels = np.arange(1, top + 1, dtype=float)
+    value = weighted["value"].to_numpy(float)[:, None]
+    at_least = weighted["at_least"].to_numpy(bool)[:, None]
+    on_scale = (levels > settings["scale_min"].to_numpy(float)[:, None]) & (
+        levels <= settings["scale_max"].to_numpy(float)[:, None]
+    )
+    support = np.where(at_least, 1.0, np.clip(value - levels + 1, 0.0, 1.0))
+    relevant = np.where(at_least, levels <= value, True) & on_scale
+    return support, relevant, levels
+
+
+def _per_level(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
+    """Σ w·s and Σ w over the relevant evidence, per pair and level."""
+    support, relevant, _levels = level_terms(weighted, rules)
+    weight = weighted["weight"].to_numpy(float)[:, None]
+    numerator = pd.DataFrame(weight * support * relevant, index=weighted.index)
+    denominator = pd.DataFrame(weight * relevant, index=weighted.index)
+    keys = [weighted[column] for column in PAIR]
+    return pd.concat(
+        {
+            "num": numerator.groupby(keys, sort=True).sum(),
+            "den": denominator.groupby(keys, sort=True).sum(),
+        },
+        axis=1,
+    )
+
+
+def _label(labels: dict, mastery: float | None) -> str | None:
+    if mastery is None or np.isnan(mastery):
+        return None
+    return (labels or {}).get(str(int(np.floor(mastery + 1e-9))))
+
+
+def roll_up(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
+    """Mastery per (person, competency) from weighed evidence, by each competency's method."""
+    columns = [*PAIR, "method", "mastery", "level", "support", "confidence", "met_proficient",
+               "evidence_count", "last_evidence_at", "p_levels", "support_levels"]  # fmt: skip
+    usable = weighted[weighted["weight"] > 0]
+    if usable.empty:
+        return pd.DataFrame(columns=columns)
+    sums = _per_level(usable, rules)
+    numerator, denominator = sums["num"].to_numpy(), sums["den"].to_numpy()
+    share = np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                      where=denominator > 0)  # fmt: skip
+    result = sums.index.to_frame(index=False)
+    settings = rules.frame.loc[result["competency_id"]].reset_index(drop=True)
+    result["method"] = settings["method"].to_numpy()
+    result["mastery"] = settings["scale_min"].to_numpy(float) + share.sum(axis=1)
+    grouped = usable.groupby(PAIR, sort=True)
+    result["evidence_count"] = grouped.size().to_numpy()
+    result["last_evidence_at"] = grouped["occurred_at"].max().to_numpy()
+
+    canvas = result["method"] != "evidence"
+    if canvas.any():
+        result.loc[canvas, "mastery"] = _canvas_mastery(usable, result[canvas], rules)
+
+    mastery = result["mastery"].to_numpy(float)
+    scale_min = settings["scale_min"].to_numpy(float)
+    scale_max = settings["scale_max"].to_numpy(float)
+    claimed = np.clip(np.ceil(np.nan_to_num(mastery, nan=0.0) - 1e-9), scale_min + 1, scale_max)
+    rows = np.arange(len(result))
+    support_claimed = denominator[rows, claimed.astype(int) - 1]
+    proficient = settings["proficient"].to_numpy(float)
+    support_proficient = denominator[rows, np.maximum(proficient.astype(int), 1) - 1]
+    minimum = settings["minimum_support"].to_numpy(float)
+    result["support"] = support_claimed
+    result["confidence"] = support_claimed / (support_claimed + np.maximum(minimum, 1e-9))
+    result["met_proficient"] = (np.nan_to_num(mastery, nan=-1) >= proficient - 1e-9) & (
+        support_proficient >= minimum
+    )
+    result["level"] = [
+        _label(labels, value) for labels, value in zip(settings["labels"], mastery, strict=True)
+    ]
+    result["p_levels"] = [row[: int(top)].round(6).tolist() for row, top in
+                          zip(share, scale_max, strict=True)]  # fmt: skip
+    result["support_levels"] = [row[: int(top)].round(6).tolist() for row, top in
+                                zip(denominator, scale_max, strict=True)]  # fmt: skip
+    return result[columns]
+
+
+def _canvas_mastery(
+    usable: pd.DataFrame, pairs: pd.DataFrame, rules: CompetencyRules
+) -> np.ndarray:
+    """Canvas-method results for `pairs`, in their order; NaN where a method gives none."""
+    ordered = usable.sort_values([*PAIR, "occurred_at", "value", "source_kind"])
+    keyed = ordered.set_index(PAIR)
+    out = pd.Series(np.nan, index=pd.MultiIndex.from_frame(pairs[PAIR]))
+    for method_text, group in pairs.groupby("method"):
+        index = pd.MultiIndex.from_frame(group[PAIR])
+        subset = keyed.loc[keyed.index.isin(index)]
+        frame = pd.DataFrame(
+            {"group": list(subset.index), "value": subset["value"].to_numpy(float)}
+        )
+        proficient = rules.frame["proficient"].astype(float)
+        per_group = proficient.reindex([competency for _, competency in frame["group"]])
+        frame["proficient"] = per_group.to_numpy()
+        result = canvas_results(parse_method(str(method_text)), frame,
+                                frame.groupby("group")["proficient"].first())  # fmt: skip
+        out.loc[result.index] = result.to_numpy()
+    return out.to_numpy(float)
+
+
+def explain_evidence(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
+    """Every piece of one pair's evidence with its value, trust, recency, weight, relevance per
+    level and share of the result. Under the `evidence` method the shares add up to the
+    mastery above the scale's minimum; expired evidence is listed with weight 0."""
+    frame = weighted.sort_values(["occurred_at", "value", "source_kind"]).reset_index(drop=True)
+    if frame.empty:
+        return frame.assign(share=[], relevant_levels=[])
+    support, relevant, levels = level_terms(frame, rules)
+    weight = frame["weight"].to_numpy(float)[:, None]
+    denominator = (weight * relevant).sum(axis=0)
+    parts = np.divide(weight * support * relevant, denominator, out=np.zeros_like(support),
+                      where=denominator > 0)  # fmt: skip
+    frame["share"] = parts.sum(axis=1)
+    frame["relevant_levels"] = [
+        [int(level) for level, is_relevant in zip(levels, row, strict=True) if is_relevant]
+        for row in relevant
+    ]
+    frame["support_by_level"] = [
+        {int(level): round(float(s), 4) for level, s, r in zip(levels, srow, rrow, strict=True)
+         if r}
+        for srow, rrow in zip(support, relevant, strict=True)
+    ]  # fmt: skip
+    return frame
