@@ -183,13 +183,15 @@ def _label(labels: dict, mastery: float | None) -> str | None:
     return (labels or {}).get(str(int(np.floor(mastery + 1e-9))))
 
 
+RESULT_COLUMNS = [*PAIR, "method", "mastery", "level", "support", "confidence", "met_proficient",
+                  "evidence_count", "last_evidence_at", "p_levels", "support_levels"]  # fmt: skip
+
+
 def roll_up(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
     """Mastery per (person, competency) from weighed evidence, by each competency's method."""
-    columns = [*PAIR, "method", "mastery", "level", "support", "confidence", "met_proficient",
-               "evidence_count", "last_evidence_at", "p_levels", "support_levels"]  # fmt: skip
     usable = weighted[weighted["weight"] > 0]
     if usable.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=RESULT_COLUMNS)
     sums = _per_level(usable, rules)
     numerator, denominator = sums["num"].to_numpy(), sums["den"].to_numpy()
     share = np.divide(numerator, denominator, out=np.zeros_like(numerator),
@@ -201,33 +203,59 @@ def roll_up(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
     grouped = usable.groupby(PAIR, sort=True)
     result["evidence_count"] = grouped.size().to_numpy()
     result["last_evidence_at"] = grouped["occurred_at"].max().to_numpy()
-
     canvas = result["method"] != "evidence"
     if canvas.any():
         result.loc[canvas, "mastery"] = _canvas_mastery(usable, result[canvas], rules)
+    scale_max = settings["scale_max"].to_numpy(int)
+    result["p_levels"] = [row[:top].round(6).tolist() for row, top in
+                          zip(share, scale_max, strict=True)]  # fmt: skip
+    return summarise(result, denominator, rules)
 
+
+def summarise(result: pd.DataFrame, support: np.ndarray, rules: CompetencyRules) -> pd.DataFrame:
+    """From mastery and support per level (one row of `support` per row of `result`, columns
+    for levels 1 .. the largest scale maximum): the label, the support at the level the mastery
+    claims, the confidence that support gives, and whether the proficient level is met."""
+    settings = rules.frame.loc[result["competency_id"]].reset_index(drop=True)
     mastery = result["mastery"].to_numpy(float)
     scale_min = settings["scale_min"].to_numpy(float)
     scale_max = settings["scale_max"].to_numpy(float)
     claimed = np.clip(np.ceil(np.nan_to_num(mastery, nan=0.0) - 1e-9), scale_min + 1, scale_max)
     rows = np.arange(len(result))
-    support_claimed = denominator[rows, claimed.astype(int) - 1]
+    support_claimed = support[rows, claimed.astype(int) - 1] if len(result) else np.zeros(0)
     proficient = settings["proficient"].to_numpy(float)
-    support_proficient = denominator[rows, np.maximum(proficient.astype(int), 1) - 1]
-    minimum = settings["minimum_support"].to_numpy(float)
-    result["support"] = support_claimed
-    result["confidence"] = support_claimed / (support_claimed + np.maximum(minimum, 1e-9))
-    result["met_proficient"] = (np.nan_to_num(mastery, nan=-1) >= proficient - 1e-9) & (
-        support_proficient >= minimum
+    support_proficient = (
+        support[rows, np.maximum(proficient.astype(int), 1) - 1] if len(result) else np.zeros(0)
     )
-    result["level"] = [
-        _label(labels, value) for labels, value in zip(settings["labels"], mastery, strict=True)
-    ]
-    result["p_levels"] = [row[: int(top)].round(6).tolist() for row, top in
-                          zip(share, scale_max, strict=True)]  # fmt: skip
-    result["support_levels"] = [row[: int(top)].round(6).tolist() for row, top in
-                                zip(denominator, scale_max, strict=True)]  # fmt: skip
-    return result[columns]
+    minimum = settings["minimum_support"].to_numpy(float)
+    result = result.assign(
+        support=support_claimed,
+        confidence=support_claimed / (support_claimed + np.maximum(minimum, 1e-9)),
+        met_proficient=(np.nan_to_num(mastery, nan=-1) >= proficient - 1e-9)
+        & (support_proficient >= minimum),
+        level=[_label(labels, value) for labels, value in
+               zip(settings["labels"], mastery, strict=True)],
+        support_levels=[row[: int(top)].round(6).tolist() for row, top in
+                        zip(support, scale_max, strict=True)],
+    )  # fmt: skip
+    return result[RESULT_COLUMNS]
+
+
+def aged_support(
+    support_levels: pd.Series, competency_ids: pd.Series, rules: CompetencyRules, days: np.ndarray
+) -> np.ndarray:
+    """Materialised support per level, faded by the time since it was computed.
+
+    Every weight decays by the same factor 0.5 ** (days / half-life), so support_L read later is
+    the stored support_L times that factor: exact until new evidence or an expiry arrives,
+    which refresh the stored rows anyway.
+    """
+    top = int(rules.frame["scale_max"].max()) if len(rules.frame) else 0
+    padded = np.zeros((len(support_levels), top))
+    for row, levels in enumerate(support_levels):
+        padded[row, : len(levels)] = levels
+    half_life = rules.frame["half_life_days"].reindex(competency_ids).to_numpy(float)
+    return padded * (0.5 ** (days / half_life))[:, None]
 
 
 def _canvas_mastery(

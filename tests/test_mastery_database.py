@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from data_model.access import OPERATOR
 from data_model.cli import main as data_model_cli
 from data_model.models import (
     Competency,
@@ -17,6 +18,7 @@ from data_model.models import (
     Person,
     SourceKind,
 )
+from data_model.queries.mastery import people_mastery
 from data_model.rollup import pairs_of_records, recompute_all, refresh_pairs
 from loaders.demo import seed_demo_organisation
 
@@ -142,3 +144,16 @@ def test_incremental_update_equals_full_recompute(engine: Engine) -> None:
     full = mastery_table(engine)
     assert len(full) > 200
     assert incremental == full
+
+
+def test_current_mastery_read_from_the_table_equals_the_live_computation(engine: Engine) -> None:
+    seed_demo_organisation(engine, people=50, records_per_person=10, seed=9)
+    with Session(engine) as session:
+        people = session.scalars(select(Person.id).order_by(Person.id).limit(8)).all()
+        stored = people_mastery(session, OPERATOR, list(people))
+        live = people_mastery(session, OPERATOR, list(people), as_of=datetime.now(UTC))
+    assert len(stored) == len(live) > 20
+    columns = ["person_id", "competency", "level", "met_proficient", "evidence_count"]
+    assert stored[columns].equals(live[columns])
+    for column in ("mastery", "support", "confidence"):
+        assert stored[column].to_numpy() == pytest.approx(live[column].to_numpy(), rel=1e-4)

@@ -6,14 +6,24 @@ so any as-of date and any method can be asked for; scoped by the access rules fi
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer, ensure_can_view
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
-from data_model.mastery import explain_evidence, read_evidence, roll_up, weigh
-from data_model.models import Competency, Person
+from data_model.mastery import (
+    RESULT_COLUMNS,
+    CompetencyRules,
+    aged_support,
+    explain_evidence,
+    read_evidence,
+    roll_up,
+    summarise,
+    weigh,
+)
+from data_model.models import Competency, MasteryScore, Person
 
 SUMMARY_COLUMNS = [
     "competency",
@@ -59,13 +69,13 @@ def find_competency(session: Session, code: str) -> int:
 
 def _weighted(
     session: Session,
-    person_id: int,
+    person_ids: list[int],
     as_of: datetime,
     method: str | None,
     competency_id: int | None = None,
-) -> tuple[pd.DataFrame, object]:
+) -> tuple[pd.DataFrame, CompetencyRules]:
     rules = competency_rules(session, method)
-    raw = read_raw_evidence(session, raw_evidence_query([person_id], competency_id))
+    raw = read_raw_evidence(session, raw_evidence_query(person_ids, competency_id))
     return weigh(read_evidence(raw), rules, as_of), rules
 
 
@@ -79,6 +89,55 @@ def _competency_names(session: Session) -> pd.DataFrame:
     )
 
 
+def _materialised(
+    session: Session, person_ids: list[int], rules: CompetencyRules, now: datetime
+) -> pd.DataFrame:
+    """Current mastery from the materialised table, its support faded to `now`."""
+    query = select(
+        MasteryScore.person_id, MasteryScore.competency_id, MasteryScore.method,
+        MasteryScore.mastery, MasteryScore.evidence_count, MasteryScore.last_evidence_at,
+        MasteryScore.p_levels, MasteryScore.support_levels, MasteryScore.as_of,
+    ).where(MasteryScore.person_id.in_(person_ids))  # fmt: skip
+    result = session.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    frame["mastery"] = frame["mastery"].astype(float)
+    days = np.array([(now - as_of).total_seconds() / 86_400 for as_of in frame["as_of"]])
+    support = aged_support(frame["support_levels"], frame["competency_id"], rules, days)
+    return summarise(frame.drop(columns=["as_of", "support_levels"]), support, rules)
+
+
+def people_mastery(
+    session: Session,
+    viewer: Viewer,
+    person_ids: list[int],
+    as_of: datetime | None = None,
+    method: str | None = None,
+    competency_id: int | None = None,
+) -> pd.DataFrame:
+    """One row per person and competency with usable evidence: person_id + SUMMARY_COLUMNS.
+
+    Without an as-of date or a method this is the current mastery, read from the materialised
+    table; otherwise it is computed from the records as of that date, by that method.
+    """
+    for person_id in person_ids:
+        ensure_can_view(session, viewer, person_id)
+    if as_of is None and method is None:
+        rules = competency_rules(session)
+        result = _materialised(session, person_ids, rules, datetime.now(UTC))
+        if competency_id is not None:
+            result = result[result["competency_id"] == competency_id]
+    else:
+        weighted, rules = _weighted(
+            session, person_ids, as_of or datetime.now(UTC), method, competency_id
+        )
+        result = roll_up(weighted, rules)
+    result = result.merge(_competency_names(session), on="competency_id")
+    columns = ["person_id", *SUMMARY_COLUMNS]
+    return result[columns].sort_values(["person_id", "competency"]).reset_index(drop=True)
+
+
 def person_mastery(
     session: Session,
     viewer: Viewer,
@@ -88,11 +147,8 @@ def person_mastery(
     competency_id: int | None = None,
 ) -> pd.DataFrame:
     """One row per competency the person has usable evidence for (SUMMARY_COLUMNS)."""
-    ensure_can_view(session, viewer, person_id)
-    as_of = as_of or datetime.now(UTC)
-    weighted, rules = _weighted(session, person_id, as_of, method, competency_id)
-    result = roll_up(weighted, rules).merge(_competency_names(session), on="competency_id")
-    return result[SUMMARY_COLUMNS].sort_values("competency").reset_index(drop=True)
+    result = people_mastery(session, viewer, [person_id], as_of, method, competency_id)
+    return result[SUMMARY_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -113,7 +169,7 @@ def explain_mastery(
 ) -> Explanation:
     ensure_can_view(session, viewer, person_id)
     as_of = as_of or datetime.now(UTC)
-    weighted, rules = _weighted(session, person_id, as_of, method, competency_id)
+    weighted, rules = _weighted(session, [person_id], as_of, method, competency_id)
     summary = roll_up(weighted, rules).merge(_competency_names(session), on="competency_id")
     evidence = explain_evidence(weighted, rules)
     return Explanation(

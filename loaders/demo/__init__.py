@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from data_model.database import DatabaseUnavailable
+from data_model.database import DatabaseUnavailable, refresh_planner_statistics
 from data_model.models import (
     Activity,
     ActivityCompetency,
@@ -151,6 +151,7 @@ def seed_demo_organisation(
                     details={key: str(value) for key, value in asdict(summary).items()},
                 )
             )
+        refresh_planner_statistics(engine)
         recompute_all(
             engine,
             progress=lambda fraction, message: progress(

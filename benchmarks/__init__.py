@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks` builds (or reuses) a dataset, measures, and prints."""
