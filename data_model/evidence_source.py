@@ -6,7 +6,7 @@ other record is evidence of every competency its activity is tagged with. Declin
 not evidence.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import (
@@ -15,14 +15,22 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     literal,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
 
-from data_model.mastery import CompetencyRules
+from data_model.mastery import (
+    ACTIVITY_KINDS,
+    SCORINGS,
+    SOURCE_KINDS,
+    VERIFICATIONS,
+    CompetencyRules,
+)
 from data_model.mastery_settings import MasterySettings
 from data_model.models import (
     Activity,
@@ -70,6 +78,15 @@ def _raw(column: ColumnElement, name: str) -> ColumnElement:
     return type_coerce(column, String()).label(name)
 
 
+def _code(column: ColumnElement, vocabulary: list, name: str) -> ColumnElement:
+    """The vocabulary column as its integer code (see `mastery.vocabulary_codes`), -1 if NULL."""
+    return case(
+        {member.value: code for code, member in enumerate(vocabulary)},
+        value=type_coerce(column, String()),
+        else_=-1,
+    ).label(name)
+
+
 def _record_columns() -> list:
     return [
         LearningRecord.id.label("record_id"),
@@ -80,20 +97,23 @@ def _record_columns() -> list:
         LearningRecord.rating,
         type_coerce(LearningRecord.passed, Integer()).label("passed"),
         type_coerce(LearningRecord.completed, Integer()).label("completed"),
-        _raw(LearningRecord.source_kind, "source_kind"),
-        _raw(LearningRecord.verification, "verification"),
+        _code(LearningRecord.source_kind, SOURCE_KINDS, "source_kind"),
+        _code(LearningRecord.verification, VERIFICATIONS, "verification"),
         LearningRecord.verified_by_id,
         _raw(LearningRecord.valid_until, "valid_until"),
     ]
 
 
 def raw_evidence_query(
-    person_ids: Select | Iterable[int] | None = None, competency_id: int | None = None
+    person_ids: Select | Iterable[int] | None = None,
+    competency_id: int | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
 ) -> Select:
-    """The raw evidence rows, optionally for some people and one competency."""
+    """The raw evidence rows, optionally for some people, one competency, or just these
+    (person, competency) pairs; give the pairs' people too, so the person index is used."""
     activity_columns = [
-        _raw(Activity.kind, "activity_kind"),
-        _raw(Activity.scoring, "scoring"),
+        _code(Activity.kind, ACTIVITY_KINDS, "activity_kind"),
+        _code(Activity.scoring, SCORINGS, "scoring"),
         Activity.pass_mark,
     ]
     named = (
@@ -136,6 +156,8 @@ def raw_evidence_query(
             part = part.where(LearningRecord.person_id.in_(person_ids))
         if competency_id is not None:
             part = part.where(competency_column == competency_id)
+        if pairs is not None:
+            part = part.where(tuple_(LearningRecord.person_id, competency_column).in_(pairs))
         parts.append(part)
     return union_all(*parts)
 

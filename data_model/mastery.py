@@ -26,7 +26,30 @@ from data_model.mastery_settings import DEFAULT_PASS_MARK, MasterySettings, defa
 from data_model.models import ActivityKind, Scoring, SourceKind, Verification
 
 PAIR = ["person_id", "competency_id"]
-SCORING_BY_KIND = {kind.value: default_scoring(kind).value for kind in ActivityKind}
+SOURCE_KINDS = list(SourceKind)
+VERIFICATIONS = list(Verification)
+ACTIVITY_KINDS = list(ActivityKind)
+SCORINGS = list(Scoring)
+"""Vocabulary columns travel as integer codes (positions in these lists, -1 for none): a
+million short strings cost more to read and compare than the arithmetic they feed."""
+DEFAULT_SCORING_CODES = np.array(
+    [
+        *(SCORINGS.index(default_scoring(kind)) for kind in ACTIVITY_KINDS),
+        SCORINGS.index(Scoring.GRADED),
+    ]
+)
+"""Default scoring per activity kind code; the last entry (code -1) covers records without one."""
+
+
+def vocabulary_codes(values: pd.Series, vocabulary: list) -> np.ndarray:
+    """Codes for a column of vocabulary values (members or their text); -1 for missing."""
+    positions = {str(member): code for code, member in enumerate(vocabulary)}
+    return np.array([-1 if value is None or value != value else positions[str(value)]
+                     for value in values], dtype=int)  # fmt: skip
+
+
+def vocabulary_names(codes: pd.Series, vocabulary: list) -> list[str | None]:
+    return [None if code < 0 else str(vocabulary[code]) for code in codes]
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,11 @@ def read_evidence(raw: pd.DataFrame) -> pd.DataFrame:
     ratio = (frame["score"].astype(float) / frame["max_score"].astype(float)).where(
         frame["max_score"].astype(float) > 0
     )
-    scoring = frame["scoring"].fillna(frame["activity_kind"].map(SCORING_BY_KIND))
+    scoring = np.where(
+        frame["scoring"].to_numpy(int) >= 0,
+        frame["scoring"].to_numpy(int),
+        DEFAULT_SCORING_CODES[frame["activity_kind"].to_numpy(int)],
+    )
     pass_mark = frame["pass_mark"].astype(float).fillna(DEFAULT_PASS_MARK)
     passed = frame["passed"].astype("boolean")
     explicitly_failed = passed.eq(False).fillna(False).astype(bool)
@@ -88,7 +115,7 @@ def read_evidence(raw: pd.DataFrame) -> pd.DataFrame:
 
     has_rating = rating.notna()
     scored = ~has_rating & ratio.notna() & target.notna()
-    by_pass = scored & (scoring == Scoring.PASS.value)
+    by_pass = scored & (scoring == SCORINGS.index(Scoring.PASS))
     unscored = ~has_rating & ratio.isna() & target.notna()
     failed = unscored & explicitly_failed
     shown = unscored & ~failed & passed_or_completed
@@ -111,18 +138,15 @@ def weigh(evidence: pd.DataFrame, rules: CompetencyRules, as_of: datetime) -> pd
     frame = frame[frame["competency_id"].isin(rules.frame.index)]
     trust_names = [f"trust_{kind.value}" for kind in SourceKind]
     settings = rules.frame[["half_life_days", *trust_names]].loc[frame["competency_id"]]
-    source = (
-        frame["source_kind"]
-        .astype(str)
-        .where(
-            frame["verification"].astype(str) != Verification.PENDING.value,
-            SourceKind.SELF_REPORT.value,
-        )
+    verification = frame["verification"].to_numpy(int)
+    source = np.where(
+        verification == VERIFICATIONS.index(Verification.PENDING),
+        SOURCE_KINDS.index(SourceKind.SELF_REPORT),
+        frame["source_kind"].to_numpy(int),
     )
     trust_columns = settings[trust_names].to_numpy(float)
-    kind_index = pd.Index([kind.value for kind in SourceKind]).get_indexer(source)
-    trust = trust_columns[np.arange(len(frame)), kind_index]
-    vouched = (frame["verification"].astype(str) == Verification.VERIFIED.value) & (
+    trust = trust_columns[np.arange(len(frame)), source]
+    vouched = (verification == VERIFICATIONS.index(Verification.VERIFIED)) & (
         frame["verified_by_id"].notna() & (frame["verified_by_id"] != frame["person_id"])
     )
     attestation = settings[f"trust_{SourceKind.ATTESTATION.value}"].to_numpy(float)

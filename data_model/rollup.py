@@ -40,15 +40,22 @@ def compute_mastery(
     return roll_up(weigh(read_evidence(raw), rules, as_of), rules)
 
 
+ROW_COLUMNS = [
+    *PAIR, "method", "mastery", "support", "confidence", "evidence_count",
+    "last_evidence_at", "p_levels", "support_levels",
+]  # fmt: skip
+
+
 def _rows(result: pd.DataFrame, as_of: datetime, computed_at: datetime) -> list[dict]:
-    frame = result.assign(as_of=as_of, computed_at=computed_at)
-    frame["mastery"] = frame["mastery"].astype(object).where(frame["mastery"].notna(), None)
-    frame["last_evidence_at"] = [value.to_pydatetime() for value in frame["last_evidence_at"]]
-    columns = [
-        *PAIR, "method", "mastery", "support", "confidence", "evidence_count",
-        "last_evidence_at", "p_levels", "support_levels", "as_of", "computed_at",
-    ]  # fmt: skip
-    return frame[columns].to_dict("records")
+    """Insert parameters, built column-wise: `to_dict("records")` is slower at this size."""
+    columns = {name: result[name].tolist() for name in ROW_COLUMNS if name != "last_evidence_at"}
+    columns["mastery"] = [None if value != value else value for value in columns["mastery"]]
+    columns["last_evidence_at"] = [value.to_pydatetime() for value in result["last_evidence_at"]]
+    names = list(columns)
+    return [
+        {**dict(zip(names, values, strict=True)), "as_of": as_of, "computed_at": computed_at}
+        for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def recompute_all(
@@ -82,9 +89,10 @@ def refresh_pairs(
         return 0
     as_of = as_of or datetime.now(UTC)
     rules = competency_rules(session)
-    result = compute_mastery(session, rules, as_of, wanted["person_id"].unique().tolist())
-    result = result.merge(wanted, on=PAIR, how="inner")
-    keys = list(wanted.itertuples(index=False, name=None))
+    keys = [(int(person), int(competency)) for person, competency in wanted.itertuples(index=False)]
+    people = sorted({person for person, _ in keys})
+    raw = read_raw_evidence(session, raw_evidence_query(people, pairs=keys))
+    result = roll_up(weigh(read_evidence(raw), rules, as_of), rules)
     for start in range(0, len(keys), 500):
         session.execute(
             delete(MasteryScore).where(

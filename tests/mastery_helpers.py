@@ -6,9 +6,21 @@ from typing import Any
 import pandas as pd
 
 from data_model.evidence_source import RAW_COLUMNS
-from data_model.mastery import CompetencyRules, read_evidence, roll_up, weigh
+from data_model.mastery import (
+    ACTIVITY_KINDS,
+    SCORINGS,
+    SOURCE_KINDS,
+    VERIFICATIONS,
+    CompetencyRules,
+    read_evidence,
+    roll_up,
+    vocabulary_codes,
+    weigh,
+)
 from data_model.mastery_settings import MasterySettings
 
+VOCABULARIES = {"source_kind": SOURCE_KINDS, "verification": VERIFICATIONS,
+                "activity_kind": ACTIVITY_KINDS, "scoring": SCORINGS}  # fmt: skip
 AS_OF = datetime(2026, 6, 30, 12, tzinfo=UTC)
 LABELS = {"0": "Not yet", "1": "Awareness", "2": "Foundation", "3": "Practitioner",
           "4": "Advanced", "5": "Expert"}  # fmt: skip
@@ -49,6 +61,8 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     data["valid_until"] = pd.to_datetime(data["valid_until"])
     for column in ("passed", "completed"):
         data[column] = data[column].astype("boolean")
+    for column, vocabulary in VOCABULARIES.items():
+        data[column] = vocabulary_codes(data[column], vocabulary)
     return data
 
 

@@ -18,7 +18,7 @@ from data_model.models import (
     Person,
     SourceKind,
 )
-from data_model.queries.mastery import people_mastery
+from data_model.queries.mastery import mastery_history, people_mastery
 from data_model.rollup import pairs_of_records, recompute_all, refresh_pairs
 from loaders.demo import seed_demo_organisation
 
@@ -157,3 +157,15 @@ def test_current_mastery_read_from_the_table_equals_the_live_computation(engine:
     assert stored[columns].equals(live[columns])
     for column in ("mastery", "support", "confidence"):
         assert stored[column].to_numpy() == pytest.approx(live[column].to_numpy(), rel=1e-4)
+
+
+def test_history_gives_mastery_as_of_each_month_end(engine: Engine) -> None:
+    rated_person(engine, [1, 2, 3, 4, 5, 5, 5, 5, 5])
+    with Session(engine) as session:
+        person = session.scalar(select(Person.id))
+        history = mastery_history(session, OPERATOR, person, as_of=date(2026, 4, 15), months=4,
+                                  method="latest")  # fmt: skip
+    assert list(history["month"]) == [
+        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 15)
+    ]  # fmt: skip
+    assert list(history["mastery"]) == [4.0, 5.0, 5.0, 5.0]

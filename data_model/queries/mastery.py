@@ -15,12 +15,15 @@ from data_model.access import Viewer, ensure_can_view
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import (
     RESULT_COLUMNS,
+    SOURCE_KINDS,
+    VERIFICATIONS,
     CompetencyRules,
     aged_support,
     explain_evidence,
     read_evidence,
     roll_up,
     summarise,
+    vocabulary_names,
     weigh,
 )
 from data_model.models import Competency, MasteryScore, Person
@@ -172,6 +175,8 @@ def explain_mastery(
     weighted, rules = _weighted(session, [person_id], as_of, method, competency_id)
     summary = roll_up(weighted, rules).merge(_competency_names(session), on="competency_id")
     evidence = explain_evidence(weighted, rules)
+    for column, vocabulary in (("source_kind", SOURCE_KINDS), ("verification", VERIFICATIONS)):
+        evidence[column] = vocabulary_names(evidence[column], vocabulary)
     return Explanation(
         summary=summary[SUMMARY_COLUMNS].iloc[0].to_dict() if len(summary) else {},
         evidence=evidence,
