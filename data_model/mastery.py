@@ -107,11 +107,9 @@ def read_evidence(raw: pd.DataFrame) -> pd.DataFrame:
         DEFAULT_SCORING_CODES[frame["activity_kind"].to_numpy(int)],
     )
     pass_mark = frame["pass_mark"].astype(float).fillna(DEFAULT_PASS_MARK)
-    passed = frame["passed"].astype("boolean")
-    explicitly_failed = passed.eq(False).fillna(False).astype(bool)
-    passed_or_completed = (
-        (passed.eq(True) | frame["completed"].astype("boolean").eq(True)).fillna(False).astype(bool)
-    )
+    passed = frame["passed"].astype(float)
+    explicitly_failed = passed == 0
+    passed_or_completed = (passed == 1) | (frame["completed"].astype(float) == 1)
 
     has_rating = rating.notna()
     scored = ~has_rating & ratio.notna() & target.notna()
@@ -201,10 +199,21 @@ def _per_level(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
     )
 
 
-def _label(labels: dict, mastery: float | None) -> str | None:
-    if mastery is None or np.isnan(mastery):
-        return None
-    return (labels or {}).get(str(int(np.floor(mastery + 1e-9))))
+def _labels(competency_ids: pd.Series, mastery: np.ndarray, rules: CompetencyRules) -> list:
+    """The scale label of the whole level each mastery reaches; None without a result."""
+    level = np.floor(np.nan_to_num(mastery, nan=-1) + 1e-9).astype(int)
+    lookup = {
+        (competency, int(key)): label
+        for competency, labels in rules.frame["labels"].items()
+        for key, label in (labels or {}).items()
+    }
+    return [lookup.get(key) for key in zip(competency_ids.tolist(), level.tolist(), strict=True)]
+
+
+def _trimmed_rows(matrix: np.ndarray, lengths: np.ndarray) -> list[list[float]]:
+    """Each row rounded and cut to its competency's number of levels, as plain lists."""
+    return [row[:length] for row, length in
+            zip(np.round(matrix, 6).tolist(), lengths.tolist(), strict=True)]  # fmt: skip
 
 
 RESULT_COLUMNS = [*PAIR, "method", "mastery", "level", "support", "confidence", "met_proficient",
@@ -231,8 +240,7 @@ def roll_up(weighted: pd.DataFrame, rules: CompetencyRules) -> pd.DataFrame:
     if canvas.any():
         result.loc[canvas, "mastery"] = _canvas_mastery(usable, result[canvas], rules)
     scale_max = settings["scale_max"].to_numpy(int)
-    result["p_levels"] = [row[:top].round(6).tolist() for row, top in
-                          zip(share, scale_max, strict=True)]  # fmt: skip
+    result["p_levels"] = _trimmed_rows(share, scale_max)
     return summarise(result, denominator, rules)
 
 
@@ -257,10 +265,8 @@ def summarise(result: pd.DataFrame, support: np.ndarray, rules: CompetencyRules)
         confidence=support_claimed / (support_claimed + np.maximum(minimum, 1e-9)),
         met_proficient=(np.nan_to_num(mastery, nan=-1) >= proficient - 1e-9)
         & (support_proficient >= minimum),
-        level=[_label(labels, value) for labels, value in
-               zip(settings["labels"], mastery, strict=True)],
-        support_levels=[row[: int(top)].round(6).tolist() for row, top in
-                        zip(support, scale_max, strict=True)],
+        level=_labels(result["competency_id"], mastery, rules),
+        support_levels=_trimmed_rows(support, scale_max.astype(int)),
     )  # fmt: skip
     return result[RESULT_COLUMNS]
 

@@ -13,11 +13,12 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from data_model.bulk import collector_paused
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
 from data_model.models import ActivityCompetency, LearningRecord, MasteryScore, Person
 
-PEOPLE_PER_CHUNK = 1500
+PEOPLE_PER_CHUNK = 2500
 Progress = Callable[[float, str], None]
 
 
@@ -71,9 +72,13 @@ def recompute_all(
         pairs = 0
         for start in range(0, len(people), PEOPLE_PER_CHUNK):
             chunk = people[start : start + PEOPLE_PER_CHUNK]
-            rows = _rows(compute_mastery(session, rules, as_of, chunk), as_of, computed_at)
-            if rows:
-                session.connection().execute(insert(MasteryScore.__table__), rows)
+            with collector_paused():
+                query = raw_evidence_query(person_range=(chunk[0], chunk[-1]))
+                evidence = read_evidence(read_raw_evidence(session, query))
+                result = roll_up(weigh(evidence, rules, as_of), rules)
+                rows = _rows(result, as_of, computed_at)
+                if rows:
+                    session.connection().execute(insert(MasteryScore.__table__), rows)
             pairs += len(rows)
             done = min(len(people), start + PEOPLE_PER_CHUNK)
             progress(done / max(1, len(people)), f"{done:,} of {len(people):,} people")

@@ -60,7 +60,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     data["occurred_at"] = pd.to_datetime(data["occurred_at"], utc=True)
     data["valid_until"] = pd.to_datetime(data["valid_until"])
     for column in ("passed", "completed"):
-        data[column] = data[column].astype("boolean")
+        data[column] = data[column].astype(float)
     for column, vocabulary in VOCABULARIES.items():
         data[column] = vocabulary_codes(data[column], vocabulary)
     return data
