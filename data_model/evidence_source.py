@@ -1,9 +1,10 @@
 """Where the mastery engine's inputs come from: the competency rules and the raw evidence rows.
 
 One row per learning record and competency it touches. A record that names a competency is
-evidence of that competency only (a rating, or its activity's tag for that competency); any
-other record is evidence of every competency its activity is tagged with. Declined records are
-not evidence.
+evidence of that competency only: a rating, or, completed or passed without one (an Open Badge,
+say), "at least" its activity's tag level for that competency, else the framework's proficient
+level. Any other record is evidence of every competency its activity is tagged with. Declined
+records are not evidence.
 """
 
 from collections.abc import Iterable, Sequence
@@ -12,11 +13,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     Select,
     String,
     and_,
     case,
+    func,
     literal,
     select,
     tuple_,
@@ -124,10 +127,15 @@ def raw_evidence_query(
         select(
             *_record_columns(),
             LearningRecord.competency_id.label("competency_id"),
-            ActivityCompetency.target_level,
+            func.coalesce(
+                ActivityCompetency.target_level,
+                type_coerce(Framework.proficient_level, Float()),
+            ).label("target_level"),
             literal(1.0).label("tag_weight"),
             *activity_columns,
         )
+        .join(Competency, Competency.id == LearningRecord.competency_id)
+        .join(Framework, Framework.id == Competency.framework_id)
         .outerjoin(Activity, Activity.id == LearningRecord.activity_id)
         .outerjoin(
             ActivityCompetency,

@@ -169,3 +169,19 @@ def test_history_gives_mastery_as_of_each_month_end(engine: Engine) -> None:
         date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 15)
     ]  # fmt: skip
     assert list(history["mastery"]) == [4.0, 5.0, 5.0, 5.0]
+
+
+def test_a_competency_credential_without_a_level_is_at_least_proficient(engine: Engine) -> None:
+    rated_person(engine, [])
+    with Session(engine) as session, session.begin():
+        session.add(
+            LearningRecord(
+                dedupe_key="badge:1", person_id=session.scalar(select(Person.id)),
+                competency_id=session.scalar(select(Competency.id)), completed=True,
+                passed=True, occurred_at=START, source_kind=SourceKind.CERTIFICATION,
+            )
+        )  # fmt: skip
+    with Session(engine) as session:
+        person = session.scalar(select(Person.id))
+        result = people_mastery(session, OPERATOR, [person], as_of=START + timedelta(days=1))
+    assert result["mastery"].tolist() == [3.0]

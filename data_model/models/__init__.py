@@ -11,11 +11,18 @@ from data_model.models.frameworks import (
     LevelRequirement,
     PathwayLevel,
 )
-from data_model.models.imports import ImportBatch, RejectedRow
+from data_model.models.imports import (
+    ColumnMapping,
+    ImportBatch,
+    KeyAlias,
+    RejectedRow,
+    UnmappedRecord,
+)
 from data_model.models.mastery import MasteryScore
 from data_model.models.people import Person, RoleGrant
 from data_model.models.records import LearningRecord
 from data_model.models.vocabulary import (
+    SOURCE_OF_ACTIVITY,
     ActivityKind,
     BatchStatus,
     CompetencyCategory,
@@ -26,17 +33,20 @@ from data_model.models.vocabulary import (
 )
 
 __all__ = [
+    "SOURCE_OF_ACTIVITY",
     "Activity",
     "ActivityCompetency",
     "ActivityKind",
     "AuditEntry",
     "Base",
     "BatchStatus",
+    "ColumnMapping",
     "Competency",
     "CompetencyCategory",
     "Framework",
     "ImportBatch",
     "JobFamily",
+    "KeyAlias",
     "LearningRecord",
     "LevelDescriptor",
     "LevelRequirement",
@@ -48,5 +58,6 @@ __all__ = [
     "RoleGrant",
     "Scoring",
     "SourceKind",
+    "UnmappedRecord",
     "Verification",
 ]

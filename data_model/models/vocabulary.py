@@ -47,6 +47,23 @@ class SourceKind(StrEnum):
     SELF_REPORT = "self_report"
 
 
+SOURCE_OF_ACTIVITY: dict[ActivityKind, SourceKind] = {
+    ActivityKind.COURSE: SourceKind.COURSE,
+    ActivityKind.BOOTCAMP: SourceKind.COURSE,
+    ActivityKind.READING: SourceKind.COURSE,
+    ActivityKind.CONFERENCE: SourceKind.COURSE,
+    ActivityKind.OTHER: SourceKind.COURSE,
+    ActivityKind.MENTORING: SourceKind.MENTORING,
+    ActivityKind.ASSESSMENT: SourceKind.ASSESSMENT,
+    ActivityKind.CERTIFICATION: SourceKind.CERTIFICATION,
+    ActivityKind.PROJECT: SourceKind.PROJECT,
+    ActivityKind.STRETCH_ASSIGNMENT: SourceKind.PROJECT,
+    ActivityKind.PORTFOLIO: SourceKind.PORTFOLIO,
+    ActivityKind.PEER_REVIEW: SourceKind.PEER_REVIEW,
+}
+"""The source a record of each activity kind counts as, when the file does not say."""
+
+
 class Verification(StrEnum):
     """Whether someone other than the learner has vouched for a record."""
 

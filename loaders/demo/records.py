@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from data_model.models import ActivityKind, CompetencyCategory, SourceKind, Verification
+from data_model.models import (
+    SOURCE_OF_ACTIVITY,
+    ActivityKind,
+    CompetencyCategory,
+    SourceKind,
+    Verification,
+)
 from loaders.demo.catalogue import DemoActivity
 from loaders.demo.organisation import DemoPerson, Growth
 from loaders.framework_yaml import CompetencySpec
@@ -51,18 +57,6 @@ MIX = {
     CompetencyCategory.TECHNICAL: [0.2, 0.14, 0.05, 0.17, 0.08, 0.14, 0.08, 0.14],
     CompetencyCategory.PROFESSIONAL: [0.25, 0, 0, 0.12, 0.13, 0.22, 0.13, 0.15],
     CompetencyCategory.VALUES: [0.1, 0, 0, 0, 0, 0.45, 0.3, 0.15],
-}
-SOURCE_OF_KIND = {
-    ActivityKind.COURSE: SourceKind.COURSE,
-    ActivityKind.BOOTCAMP: SourceKind.COURSE,
-    ActivityKind.READING: SourceKind.COURSE,
-    ActivityKind.CONFERENCE: SourceKind.COURSE,
-    ActivityKind.MENTORING: SourceKind.MENTORING,
-    ActivityKind.ASSESSMENT: SourceKind.ASSESSMENT,
-    ActivityKind.CERTIFICATION: SourceKind.CERTIFICATION,
-    ActivityKind.PROJECT: SourceKind.PROJECT,
-    ActivityKind.STRETCH_ASSIGNMENT: SourceKind.PROJECT,
-    ActivityKind.PORTFOLIO: SourceKind.PORTFOLIO,
 }
 # Ability relative to title level, growth per year, and how much evidence each kind produces.
 HEAD_START = {Growth.FAST: 1.05, Growth.STEADY: 0.3, Growth.SLOW: -0.2, Growth.STALLED: 0.0,
@@ -268,7 +262,7 @@ def _record(
     wanted = ability + stretch.get(evidence, 0.0) + 0.5 * noise[1]
     activity = min(choices, key=lambda item: (abs(item.target_level - wanted), item.external_id))
     row["activity_id"] = ids.activities[activity.external_id]
-    row["source_kind"] = SOURCE_OF_KIND[activity.kind]
+    row["source_kind"] = SOURCE_OF_ACTIVITY[activity.kind]
     if evidence in (Evidence.ASSESSMENT, Evidence.CERTIFICATION):
         score = min(100.0, max(5.0, 100 * ability / activity.target_level + 9 * noise[2]))
         row.update(score=round(score, 1), max_score=100.0, completed=True,

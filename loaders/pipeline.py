@@ -1,0 +1,334 @@
+"""The one path every learning-record import takes.
+
+parse (the importer) -> resolve people, activities and competencies -> write the batch in one
+transaction (records deduplicated by key, unknown keys held, bad rows kept with their reason)
+-> refresh mastery for the pairs touched -> report. A file refused as a whole leaves the
+database exactly as it was, because nothing is committed before the last row is read.
+"""
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data_model.bulk import collector_paused
+from data_model.database import refresh_planner_statistics
+from data_model.models import (
+    SOURCE_OF_ACTIVITY,
+    AuditEntry,
+    BatchStatus,
+    ImportBatch,
+    LearningRecord,
+    RejectedRow,
+    SourceKind,
+    UnmappedRecord,
+    Verification,
+)
+from data_model.rollup import pairs_of_records, refresh_pairs
+from loaders.errors import FileRefused
+from loaders.lookups import Lookups
+from loaders.record_input import (
+    ParsedRow,
+    RecordImporter,
+    RecordInput,
+    RowRejected,
+    RowSkipped,
+    RowVoided,
+)
+
+MAX_FILE_BYTES = 2 * 1024**3
+CHUNK_ROWS = 5_000
+ERRORS_REPORTED = 100
+ANALYZE_AFTER_ROWS = 50_000
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportSummary:
+    """What one import did; `as_json()` is the last line every import command prints."""
+
+    kind: str
+    batch: int | None = None
+    rows: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    unmapped: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_error(self, row: int, field_name: str | None, message: str) -> None:
+        if len(self.errors) < ERRORS_REPORTED:
+            self.errors.append({"row": row, "field": field_name, "message": message})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch, "kind": self.kind, "rows": self.rows, "loaded": self.loaded,
+            "duplicates": self.duplicates, "skipped": self.skipped, "unmapped": self.unmapped,
+            "rejected": self.rejected, "errors": self.errors,
+        }  # fmt: skip
+
+
+def _no_progress(_fraction: float, _message: str) -> None:
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_size(path: Path, limit: int = MAX_FILE_BYTES) -> None:
+    if not path.is_file():
+        raise FileRefused(f"{path} is not a file.")
+    size = path.stat().st_size
+    if size > limit:
+        raise FileRefused(
+            f"{path.name} is {size / 1024**2:,.0f} MB, over the {limit / 1024**2:,.0f} MB limit."
+        )
+
+
+class _CountingReader:
+    """Wraps the file to report how far the parser has read, for the progress bar."""
+
+    def __init__(self, handle: BinaryIO, total: int, progress: Progress) -> None:
+        self._handle, self._total, self._progress = handle, max(total, 1), progress
+        self._done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        block = self._handle.read(size)
+        self._done += len(block)
+        self._progress(min(0.95, 0.95 * self._done / self._total), "Reading")
+        return block
+
+    def readable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert; rows whose dedupe key exists are skipped. Returns the ids actually inserted."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(LearningRecord.__table__)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(LearningRecord.__table__.c.id)
+    )
+    return list(session.execute(statement, rows).scalars())
+
+
+class _BatchWriter:
+    """Resolves parsed rows and writes them in chunks inside the caller's transaction."""
+
+    def __init__(self, session: Session, batch: ImportBatch, summary: ImportSummary) -> None:
+        self.session, self.batch, self.summary = session, batch, summary
+        self.lookups = Lookups.load(session)
+        self.now = datetime.now(UTC)
+        self.records: list[dict[str, Any]] = []
+        self.inserted: list[int] = []
+        self.voided: set[str] = set()
+
+    def take(self, parsed: ParsedRow) -> None:
+        self.summary.rows += 1
+        if isinstance(parsed, RowSkipped):
+            self.summary.skipped += 1
+        elif isinstance(parsed, RowRejected):
+            self.reject(parsed)
+        elif isinstance(parsed, RowVoided):
+            self.voided.add(parsed.voided_key)
+            self.summary.skipped += 1
+        else:
+            self.resolve(parsed)
+        if len(self.records) >= CHUNK_ROWS:
+            self.flush()
+
+    def reject(self, row: RowRejected) -> None:
+        keep_rejected(self.session, self.batch, self.summary, row)
+
+    def hold(self, record: RecordInput, kind: str, key: str) -> None:
+        self.summary.unmapped += 1
+        self.session.add(
+            UnmappedRecord(batch_id=self.batch.id, row_number=record.row_number, kind=kind,
+                           key=key, record=record.as_json(), raw=_jsonable(record.raw))
+        )  # fmt: skip
+
+    def resolve(self, record: RecordInput) -> None:
+        row = resolve_record(record, self.lookups)
+        if isinstance(row, tuple):
+            kind, key = row
+            if kind == "competency":
+                self.reject(RowRejected(record.row_number, record.raw, "competency",
+                                        f"No competency has the code '{key}'."))  # fmt: skip
+            else:
+                self.hold(record, kind, key)
+            return
+        row.update(import_batch_id=self.batch.id, created_at=self.now)
+        self.records.append(row)
+
+    def flush(self) -> None:
+        if self.records:
+            with collector_paused():
+                ids = _insert_ignoring_duplicates(self.session, self.records)
+            self.summary.loaded += len(ids)
+            self.summary.duplicates += len(self.records) - len(ids)
+            self.inserted.extend(ids)
+            self.records = []
+        self.session.flush()
+
+
+def keep_rejected(
+    session: Session, batch: ImportBatch, summary: ImportSummary, row: RowRejected
+) -> None:
+    """Count a rejected row, report it, and keep it so it can be downloaded and fixed."""
+    summary.rejected += 1
+    summary.add_error(row.row_number, row.field, row.reason)
+    session.add(
+        RejectedRow(batch_id=batch.id, row_number=row.row_number, raw=_jsonable(row.raw),
+                    field=row.field, reason=row.reason)
+    )  # fmt: skip
+
+
+def open_batch(session: Session, kind: str, path: Path, imported_by: str) -> ImportBatch:
+    batch = ImportBatch(kind=kind, file_name=path.name, sha256=file_sha256(path),
+                        imported_by=imported_by)  # fmt: skip
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def resolve_record(record: RecordInput, lookups: Lookups) -> dict[str, Any] | tuple[str, str]:
+    """The insert row for a record, or (kind, key) for the first key nobody recognises."""
+    person_id = lookups.person(record.person)
+    if person_id is None:
+        return ("person", record.person)
+    activity_id = lookups.activity(record.activity)
+    if record.activity and activity_id is None:
+        return ("activity", record.activity)
+    competency_id = lookups.competencies.get(record.competency) if record.competency else None
+    if record.competency and competency_id is None:
+        return ("competency", record.competency)
+    verifier_id = lookups.person(record.verified_by)
+    source_kind = record.source_kind or (
+        SOURCE_OF_ACTIVITY[lookups.activity_kinds[activity_id]] if activity_id
+        else SourceKind.ATTESTATION if verifier_id and verifier_id != person_id
+        else SourceKind.SELF_REPORT
+    )  # fmt: skip
+    verification = record.verification or (
+        Verification.VERIFIED if verifier_id and verifier_id != person_id
+        else Verification.NOT_NEEDED
+    )  # fmt: skip
+    return {
+        "dedupe_key": record.dedupe_key(),
+        "person_id": person_id,
+        "activity_id": activity_id,
+        "competency_id": competency_id,
+        "occurred_at": record.occurred_at,
+        "score": record.score,
+        "max_score": record.max_score,
+        "rating": record.rating,
+        "passed": record.passed,
+        "completed": record.completed,
+        "source_kind": source_kind,
+        "verification": verification,
+        "verified_by_id": verifier_id,
+        "verified_at": record.occurred_at if verification is Verification.VERIFIED else None,
+        "valid_until": record.valid_until,
+        "notes": record.notes,
+        "raw": _jsonable(record.raw),
+    }
+
+
+def _jsonable(raw: Any) -> Any:
+    """The raw input as JSON can hold it: unchanged when it already is JSON; a number JSON
+    cannot hold (NaN, infinity) becomes null and anything else its text."""
+    if isinstance(raw, dict):
+        return {str(key): _jsonable(value) for key, value in raw.items()}
+    if isinstance(raw, list | tuple):
+        return [_jsonable(value) for value in raw]
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None
+    if raw is None or isinstance(raw, str | int | float | bool):
+        return raw
+    return str(raw)
+
+
+def run_record_import(
+    engine: Engine,
+    importer: RecordImporter,
+    path: Path,
+    imported_by: str = "operator",
+    progress: Progress = _no_progress,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> ImportSummary:
+    """Import one file as one batch; raises `FileRefused` (nothing written) for a bad file."""
+    check_size(path, max_bytes)
+    summary = ImportSummary(kind=importer.kind)
+    with Session(engine) as session, session.begin():
+        batch = open_batch(session, importer.kind, path, imported_by)
+        writer = _BatchWriter(session, batch, summary)
+        with path.open("rb") as handle:
+            reader = _CountingReader(handle, path.stat().st_size, progress)
+            for parsed in _parsed(importer, reader, path.name):
+                writer.take(parsed)
+        writer.flush()
+        touched = pairs_of_records(session, writer.inserted)
+        touched |= _void(session, writer.voided)
+        progress(0.97, "Updating mastery")
+        refresh_pairs(session, touched)
+        finish_batch(session, batch, summary)
+    if summary.loaded >= ANALYZE_AFTER_ROWS:
+        refresh_planner_statistics(engine)
+    progress(1.0, "Done")
+    return summary
+
+
+def _parsed(importer: RecordImporter, reader: Any, name: str) -> Iterator[ParsedRow]:
+    try:
+        yield from importer.parse(reader, name)
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            f"{name} is not UTF-8 text (byte {error.start} cannot be decoded)."
+        ) from error
+
+
+def _void(session: Session, keys: set[str]) -> set[tuple[int, int]]:
+    """Remove the records that voiding statements withdraw; their pairs need refreshing."""
+    if not keys:
+        return set()
+    ids = list(
+        session.scalars(select(LearningRecord.id).where(LearningRecord.dedupe_key.in_(keys)))
+    )
+    touched = pairs_of_records(session, ids)
+    session.execute(delete(LearningRecord).where(LearningRecord.id.in_(ids)))
+    return touched
+
+
+def finish_batch(session: Session, batch: ImportBatch, summary: ImportSummary) -> None:
+    """Store the counts, mark the batch applied and audit it."""
+    batch.rows_total = summary.rows
+    batch.rows_loaded = summary.loaded
+    batch.rows_duplicate = summary.duplicates
+    batch.rows_skipped = summary.skipped
+    batch.rows_unmapped = summary.unmapped
+    batch.rows_rejected = summary.rejected
+    batch.status = BatchStatus.APPLIED
+    batch.finished_at = datetime.now(UTC)
+    summary.batch = batch.id
+    session.add(
+        AuditEntry(actor=batch.imported_by, action="import", target_type="import_batch",
+                   target_id=str(batch.id), details={**summary.as_json(), "errors": None,
+                                                     "file": batch.file_name})
+    )  # fmt: skip
