@@ -118,7 +118,7 @@ class _CountingReader:
         return getattr(self._handle, name)
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert; rows whose dedupe key exists are skipped. Returns the ids actually inserted."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
@@ -181,7 +181,7 @@ class _BatchWriter:
     def flush(self) -> None:
         if self.records:
             with collector_paused():
-                ids = _insert_ignoring_duplicates(self.session, self.records)
+                ids = insert_ignoring_duplicates(self.session, self.records)
             self.summary.loaded += len(ids)
             self.summary.duplicates += len(self.records) - len(ids)
             self.inserted.extend(ids)

@@ -4,7 +4,6 @@ Columns: record_id, person (id or email), activity or competency, occurred_at, s
 max_score, or rating, passed, completed, source, verified_by, valid_until, notes.
 """
 
-import math
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, BinaryIO, ClassVar
@@ -13,55 +12,21 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, mo
 
 from data_model.models import SourceKind, Verification
 from loaders.csv_stream import read_rows
+from loaders.fields import Number, Text, YesNo, blank_to_none, rejected_for
 from loaders.record_input import ParsedRow, RecordImporter, RecordInput, RowRejected
 
 REQUIRED = {"person", "occurred_at"}
-TRUE = {"true", "t", "yes", "y", "1", "passed", "pass", "completed", "complete"}
-FALSE = {"false", "f", "no", "n", "0", "failed", "fail", "incomplete"}
 SOURCE_ALIASES = {"self": "self_report", "self-report": "self_report", "manager": "attestation",
                   "mentor": "attestation", "peer": "peer_review", "exam": "assessment",
                   "quiz": "assessment", "cert": "certification"}  # fmt: skip
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value.strip() if isinstance(value, str) else value
-
-
-def _boolean(value: Any) -> bool | None:
-    value = _blank_to_none(value)
-    if value is None:
-        return None
-    text = str(value).lower()
-    if text in TRUE:
-        return True
-    if text in FALSE:
-        return False
-    raise ValueError(f"'{value}' is not yes or no")
-
-
-def _finite(value: Any) -> float | None:
-    value = _blank_to_none(value)
-    if value is None:
-        return None
-    number = float(value)
-    if not math.isfinite(number) or abs(number) > 1e12:
-        raise ValueError(f"{value} is not a usable number")
-    return number
-
-
 def _source(value: Any) -> SourceKind | None:
-    value = _blank_to_none(value)
+    value = blank_to_none(value)
     if value is None:
         return None
     text = str(value).lower().replace(" ", "_")
     return SourceKind(SOURCE_ALIASES.get(text, text))
-
-
-Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
-Number = Annotated[float | None, BeforeValidator(_finite)]
-YesNo = Annotated[bool | None, BeforeValidator(_boolean)]
 
 
 class RecordRow(BaseModel):
@@ -70,10 +35,10 @@ class RecordRow(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     record_id: Text = None
-    person: Annotated[str, BeforeValidator(_blank_to_none)]
+    person: Annotated[str, BeforeValidator(blank_to_none)]
     activity: Text = None
     competency: Text = None
-    occurred_at: Annotated[str, BeforeValidator(_blank_to_none)]
+    occurred_at: Annotated[str, BeforeValidator(blank_to_none)]
     score: Number = None
     max_score: Number = None
     rating: Number = None
@@ -81,8 +46,8 @@ class RecordRow(BaseModel):
     completed: YesNo = None
     source: Annotated[SourceKind | None, BeforeValidator(_source)] = None
     verified_by: Text = None
-    verification: Annotated[Verification | None, BeforeValidator(_blank_to_none)] = None
-    valid_until: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
+    verification: Annotated[Verification | None, BeforeValidator(blank_to_none)] = None
+    valid_until: Annotated[date | None, BeforeValidator(blank_to_none)] = None
     notes: Text = None
 
     @model_validator(mode="after")
@@ -107,7 +72,10 @@ def parse_when(text: str, days_from: date | None = None) -> datetime:
     if days_from is not None and value.lstrip("-").isdigit():
         return datetime.combine(days_from + timedelta(days=int(value)), datetime.min.time(),
                                 tzinfo=UTC)  # fmt: skip
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD or ISO 8601)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if not 1900 <= moment.year <= 2200:
@@ -131,9 +99,7 @@ class RecordsCsvImporter(RecordImporter):
             valid = RecordRow.model_validate(row)
             when = parse_when(valid.occurred_at, self.days_from)
         except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or None
-            return RowRejected(number, row, field, _message(first))
+            return rejected_for(number, row, error)
         except ValueError as error:
             return RowRejected(number, row, "occurred_at", f"occurred_at: {error}")
         return RecordInput(
@@ -144,9 +110,3 @@ class RecordsCsvImporter(RecordImporter):
             verification=valid.verification, valid_until=valid.valid_until,
             notes=valid.notes or "", source_id=valid.record_id,
         )  # fmt: skip
-
-
-def _message(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error["loc"])
-    text = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {text}" if where else text

@@ -1,0 +1,183 @@
+"""What happens to an import after it ran: list, undo, download rejects, map unknown keys."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from data_model.models import (
+    Activity,
+    AuditEntry,
+    BatchStatus,
+    ImportBatch,
+    KeyAlias,
+    LearningRecord,
+    Person,
+    RejectedRow,
+    UnmappedRecord,
+)
+from data_model.rollup import pairs_of_records, refresh_pairs
+from loaders.lookups import Lookups
+from loaders.pipeline import insert_ignoring_duplicates, resolve_record
+from loaders.record_input import RecordInput
+
+RECORD_BATCHES = {"records", "xapi", "badges", "demo"}
+
+
+class BatchError(Exception):
+    """An operation that cannot be done on this batch or key; the message says why."""
+
+
+def list_batches(session: Session) -> pd.DataFrame:
+    columns = [
+        ImportBatch.id,
+        ImportBatch.kind,
+        ImportBatch.file_name,
+        ImportBatch.sha256,
+        ImportBatch.imported_by,
+        ImportBatch.started_at,
+        ImportBatch.rows_total,
+        ImportBatch.rows_loaded,
+        ImportBatch.rows_duplicate,
+        ImportBatch.rows_skipped,
+        ImportBatch.rows_unmapped,
+        ImportBatch.rows_rejected,
+        ImportBatch.status,
+    ]
+    result = session.execute(select(*columns).order_by(ImportBatch.id.desc()))
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame["status"] = frame["status"].astype(str)
+    return frame
+
+
+@dataclass(frozen=True)
+class UndoSummary:
+    batch: int
+    records_removed: int
+    pairs_refreshed: int
+
+
+def undo_batch(engine: Engine, batch_id: int, who: str = "operator") -> UndoSummary:
+    """Remove exactly that batch's records (and held rows) and restore mastery."""
+    with Session(engine) as session, session.begin():
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise BatchError(f"There is no batch {batch_id}.")
+        if batch.kind not in RECORD_BATCHES:
+            raise BatchError(
+                f"Batch {batch_id} is a {batch.kind} import, which updates in "
+                "place; only learning-record batches can be undone."
+            )
+        if batch.status is BatchStatus.UNDONE:
+            raise BatchError(f"Batch {batch_id} was already undone.")
+        ids = list(
+            session.scalars(
+                select(LearningRecord.id).where(LearningRecord.import_batch_id == batch_id)
+            )
+        )
+        touched = pairs_of_records(session, ids)
+        session.execute(delete(LearningRecord).where(LearningRecord.import_batch_id == batch_id))
+        session.execute(delete(UnmappedRecord).where(UnmappedRecord.batch_id == batch_id))
+        refresh_pairs(session, touched)
+        batch.status = BatchStatus.UNDONE
+        session.add(
+            AuditEntry(
+                actor=who,
+                action="undo",
+                target_type="import_batch",
+                target_id=str(batch_id),
+                details={"records": len(ids)},
+            )
+        )
+    return UndoSummary(batch_id, len(ids), len(touched))
+
+
+def rejected_rows(session: Session, batch_id: int) -> pd.DataFrame:
+    """A batch's rejected rows as they came, with row number, field and reason first."""
+    rows = session.execute(
+        select(RejectedRow.row_number, RejectedRow.field, RejectedRow.reason, RejectedRow.raw)
+        .where(RejectedRow.batch_id == batch_id)
+        .order_by(RejectedRow.row_number)
+    ).all()
+    records = []
+    for number, field, reason, raw in rows:
+        original = raw if isinstance(raw, dict) else {"raw": raw}
+        records.append({"row": number, "field": field, "reason": reason, **original})
+    return pd.DataFrame(records)
+
+
+def unmapped_keys(session: Session) -> pd.DataFrame:
+    """Held records grouped by the key nobody recognised: what an admin needs to map."""
+    result = session.execute(
+        select(
+            UnmappedRecord.kind,
+            UnmappedRecord.key,
+            func.count().label("records"),
+            func.min(UnmappedRecord.batch_id).label("first_batch"),
+        )
+        .group_by(UnmappedRecord.kind, UnmappedRecord.key)
+        .order_by(func.count().desc(), UnmappedRecord.key)
+    )
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _target_id(session: Session, kind: str, target: str) -> int:
+    if kind == "person":
+        found = session.scalar(
+            select(Person.id).where(
+                (Person.external_id == target) | (func.lower(Person.email) == target.lower())
+            )
+        )
+    elif kind == "activity":
+        found = session.scalar(select(Activity.id).where(Activity.external_id == target))
+    else:
+        raise BatchError(f"Only person and activity keys can be mapped, not {kind}.")
+    if found is None:
+        raise BatchError(f"There is no {kind} '{target}' to map to.")
+    return found
+
+
+def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operator") -> int:
+    """Map an unknown key to a person or catalogue activity, remember it for future imports,
+    and apply the records held for it (in their original batches). Returns how many applied."""
+    with Session(engine) as session, session.begin():
+        target_id = _target_id(session, kind, target)
+        session.add(KeyAlias(kind=kind, key=key, target_id=target_id, mapped_by=who))
+        session.flush()
+        lookups = Lookups.load(session)
+        held = session.scalars(
+            select(UnmappedRecord).where(UnmappedRecord.kind == kind, UnmappedRecord.key == key)
+        ).all()
+        applied: dict[int, list[int]] = defaultdict(list)
+        for item in held:
+            record = RecordInput.from_json(item.record)
+            row = resolve_record(record, lookups)
+            if isinstance(row, tuple):
+                item.kind, item.key = row
+                continue
+            row.update(import_batch_id=item.batch_id, created_at=item.created_at)
+            applied[item.batch_id].extend(insert_ignoring_duplicates(session, [row]))
+            session.delete(item)
+        for batch_id, ids in applied.items():
+            session.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == batch_id)
+                .values(
+                    rows_loaded=ImportBatch.rows_loaded + len(ids),
+                    rows_unmapped=ImportBatch.rows_unmapped - len(ids),
+                )
+            )
+        inserted = [record_id for ids in applied.values() for record_id in ids]
+        refresh_pairs(session, pairs_of_records(session, inserted))
+        session.add(
+            AuditEntry(
+                actor=who,
+                action="map_key",
+                target_type=kind,
+                target_id=key,
+                details={"target": target, "applied": len(inserted)},
+            )
+        )
+    return len(inserted)

@@ -1,0 +1,325 @@
+"""Roster, catalogue and learning-record imports: validated, idempotent, undoable, and a
+refused file changes nothing."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from data_model.models import (
+    Activity,
+    ActivityCompetency,
+    Base,
+    ImportBatch,
+    LearningRecord,
+    MasteryScore,
+    Person,
+    SourceKind,
+    Verification,
+)
+from loaders.batches import BatchError, map_key, rejected_rows, undo_batch, unmapped_keys
+from loaders.catalogue_csv import import_catalogue
+from loaders.csv_stream import parse_mapping
+from loaders.errors import FileRefused
+from loaders.framework_yaml import add_framework, parse_framework_yaml
+from loaders.pipeline import run_record_import
+from loaders.records_csv import RecordsCsvImporter
+from loaders.roster_csv import import_roster
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            table.name: session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+@pytest.fixture
+def organisation(engine: Engine) -> Engine:
+    """The tiny framework, roster and catalogue of tests/fixtures/imports."""
+    with Session(engine) as session, session.begin():
+        add_framework(session, parse_framework_yaml((FIXTURES / "framework.yaml").read_text()))
+    import_roster(engine, FIXTURES / "roster.csv")
+    import_catalogue(engine, FIXTURES / "catalogue.csv")
+    return engine
+
+
+def import_records(engine: Engine, name: str, **options) -> dict:
+    return run_record_import(engine, RecordsCsvImporter(**options), FIXTURES / name).as_json()
+
+
+# Roster
+
+
+def test_roster_loads_people_managers_and_extra_attributes(organisation: Engine) -> None:
+    with Session(organisation) as session:
+        people = {p.external_id: p for p in session.scalars(select(Person))}
+    assert set(people) == {"M1", "P1", "P2", "P3"}
+    assert people["P1"].manager_id == people["M1"].id
+    assert people["P2"].job_family_id == people["P1"].job_family_id is not None
+    assert people["P1"].attributes == {"gender": "man"}
+    assert people["P3"].active is False
+    assert people["P2"].email == "SAM@example.com"
+
+
+def test_roster_reimport_updates_in_place(organisation: Engine, tmp_path: Path) -> None:
+    changed = tmp_path / "roster.csv"
+    changed.write_text((FIXTURES / "roster.csv").read_text().replace("Pat Lee", "Pat Leigh"))
+    with Session(organisation) as session:
+        before = session.scalar(select(Person.id).where(Person.external_id == "P1"))
+    summary = import_roster(organisation, changed)
+    with Session(organisation) as session:
+        after = session.execute(select(Person.id, Person.name).where(Person.external_id == "P1"))
+        assert after.one() == (before, "Pat Leigh")
+    assert summary.loaded == 4
+
+
+def test_roster_rejects_unknown_managers_cycles_bad_emails_and_families(
+    organisation: Engine,
+) -> None:
+    summary = import_roster(organisation, FIXTURES / "roster_bad.csv")
+    reasons = {error["row"]: (error["field"], error["message"]) for error in summary.errors}
+    assert summary.rows == 6
+    assert summary.loaded == 1
+    assert summary.rejected == 5
+    assert reasons[2] == ("manager_id", "Manager ZZ is not in the roster or the file.")
+    assert reasons[3][0] == reasons[4][0] == "manager_id"
+    assert reasons[3][1].startswith("Manager cycle: ")
+    assert reasons[5] == ("email", "email: 'not-an-email' is not an email address")
+    assert reasons[6] == ("job_family", "No job family 'NOPE'.")
+
+
+# Catalogue
+
+
+def test_catalogue_tags_and_pass_marks(organisation: Engine) -> None:
+    with Session(organisation) as session:
+        certificate = session.scalars(
+            select(Activity).where(Activity.external_id == "SQL-CERT")
+        ).one()
+        tags = session.scalar(select(func.count()).select_from(ActivityCompetency))
+        project = session.scalars(select(Activity).where(Activity.external_id == "PRES")).one()
+    assert certificate.pass_mark == pytest.approx(0.7)
+    assert tags == 4
+    assert project.formal is False
+
+
+# Learning records
+
+
+def test_records_import_reports_every_outcome(organisation: Engine) -> None:
+    summary = import_records(organisation, "records.csv")
+    assert summary["rows"] == 10
+    assert summary["loaded"] == 4
+    assert summary["duplicates"] == 1
+    assert summary["unmapped"] == 2
+    assert summary["rejected"] == 3
+    assert summary["errors"] == [
+        {"row": 8, "field": "score", "message": "score: 'abc' is not a number"},
+        {"row": 9, "field": None, "message": "a record needs an activity or a competency"},
+        {
+            "row": 10,
+            "field": "occurred_at",
+            "message": "occurred_at: 'not a date' is not a date (use YYYY-MM-DD or ISO 8601)",
+        },
+    ]
+    with Session(organisation) as session:
+        records = {r.dedupe_key: r for r in session.scalars(select(LearningRecord))}
+        mastery = session.scalar(select(func.count()).select_from(MasteryScore))
+    assert set(records) == {"record:r1", "record:r2", "record:r3", "record:r4"}
+    assert records["record:r3"].verification is Verification.VERIFIED
+    assert records["record:r3"].source_kind is SourceKind.ATTESTATION
+    assert records["record:r4"].source_kind is SourceKind.SELF_REPORT
+    assert records["record:r2"].source_kind is SourceKind.CERTIFICATION
+    assert records["record:r1"].raw["occurred_at"] == "2026-01-10"
+    assert mastery == 3
+
+
+def test_importing_the_same_file_twice_adds_nothing(organisation: Engine) -> None:
+    import_records(organisation, "records.csv")
+    before = table_counts(organisation)
+    again = import_records(organisation, "records.csv")
+    assert again["loaded"] == 0
+    assert again["duplicates"] == 5
+    after = table_counts(organisation)
+    assert after["learning_records"] == before["learning_records"]
+
+
+def test_overlapping_files_are_deduplicated(organisation: Engine) -> None:
+    import_records(organisation, "records.csv")
+    overlap = import_records(organisation, "records_overlap.csv")
+    assert (overlap["loaded"], overlap["duplicates"]) == (1, 1)
+
+
+def test_two_overlapping_imports_at_once_leave_no_duplicates(organisation: Engine) -> None:
+    outcomes: list[dict] = []
+    threads = [
+        threading.Thread(target=lambda n=name: outcomes.append(import_records(organisation, n)))
+        for name in ("records.csv", "records_overlap.csv", "records.csv")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(organisation) as session:
+        keys = session.scalars(select(LearningRecord.dedupe_key)).all()
+    assert len(outcomes) == 3
+    assert len(keys) == len(set(keys)) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("records_missing_column.csv", "is missing the required column occurred_at"),
+        ("records_not_utf8.csv", "is not UTF-8 text"),
+    ],
+)
+def test_a_bad_file_is_refused_whole_and_changes_nothing(
+    organisation: Engine, name: str, message: str
+) -> None:
+    before = table_counts(organisation)
+    with pytest.raises(FileRefused, match=message):
+        import_records(organisation, name)
+    assert table_counts(organisation) == before
+
+
+def test_a_file_with_only_a_header_is_an_empty_batch(organisation: Engine) -> None:
+    assert import_records(organisation, "records_header_only.csv")["rows"] == 0
+
+
+def test_other_exports_import_through_a_column_mapping(organisation: Engine) -> None:
+    mapping = parse_mapping("person=who,activity=what,occurred_at=when,score=mark,max_score==100")
+    summary = import_records(organisation, "lms_export.csv", mapping=mapping)
+    assert (summary["loaded"], summary["rejected"]) == (2, 0)
+    with Session(organisation) as session:
+        scores = session.scalars(select(LearningRecord.max_score)).all()
+    assert scores == [100.0, 100.0]
+
+
+def test_undo_removes_exactly_the_batch_and_restores_mastery(organisation: Engine) -> None:
+    import_records(organisation, "records.csv")
+    with Session(organisation) as session:
+        mastery_before = sorted(
+            session.execute(
+                select(MasteryScore.person_id, MasteryScore.competency_id, MasteryScore.mastery)
+            ).all()
+        )
+    batch = import_records(organisation, "records_overlap.csv")["batch"]
+    undone = undo_batch(organisation, batch)
+    assert undone.records_removed == 1
+    with Session(organisation) as session:
+        mastery_after = sorted(
+            session.execute(
+                select(MasteryScore.person_id, MasteryScore.competency_id, MasteryScore.mastery)
+            ).all()
+        )
+        status = session.scalar(select(ImportBatch.status).where(ImportBatch.id == batch))
+    assert mastery_after == mastery_before
+    assert str(status) == "undone"
+    with pytest.raises(BatchError, match="already undone"):
+        undo_batch(organisation, batch)
+
+
+def test_held_records_apply_once_their_key_is_mapped(organisation: Engine) -> None:
+    import_records(organisation, "records.csv")
+    with Session(organisation) as session:
+        waiting = unmapped_keys(session)
+    assert set(zip(waiting["kind"], waiting["key"], strict=True)) == {
+        ("person", "NOBODY"),
+        ("activity", "UNKNOWN-COURSE"),
+    }
+    assert map_key(organisation, "person", "NOBODY", "P3") == 1
+    assert map_key(organisation, "activity", "UNKNOWN-COURSE", "SQL-101") == 1
+    with Session(organisation) as session:
+        assert unmapped_keys(session).empty
+        assert session.scalar(select(func.count()).select_from(LearningRecord)) == 6
+
+
+def test_rejected_rows_download_with_their_reason(organisation: Engine) -> None:
+    batch = import_records(organisation, "records.csv")["batch"]
+    with Session(organisation) as session:
+        frame = rejected_rows(session, batch)
+    assert list(frame["row"]) == [8, 9, 10]
+    assert list(frame.columns[:3]) == ["row", "field", "reason"]
+    assert frame.loc[0, "score"] == "abc"
+
+
+def test_the_open_university_export_imports_through_a_mapping(engine: Engine) -> None:
+    from tests.conftest import SHARED_DATA, skip_or_fail
+
+    export = SHARED_DATA / "oulad" / "studentAssessment.csv"
+    if not export.exists():
+        skip_or_fail(f"{export} is absent (../shared is not beside this checkout)")
+    import pandas as pd
+
+    frame = pd.read_csv(export, dtype=str)
+    students = sorted(frame["id_student"].unique())[:300]
+    assessments = sorted(frame["id_assessment"].unique())
+    with Session(engine) as session, session.begin():
+        add_framework(session, parse_framework_yaml((FIXTURES / "framework.yaml").read_text()))
+        session.add_all(
+            Person(external_id=s, name=f"Student {s}", email=f"{s}@ou.example") for s in students
+        )
+        session.add_all(
+            Activity(external_id=a, title=f"Assessment {a}", kind="assessment", formal=True)
+            for a in assessments
+        )
+    mapping = parse_mapping(
+        "person=id_student,activity=id_assessment,occurred_at=date_submitted,"
+        "score=score,max_score==100,source==assessment"
+    )
+    summary = run_record_import(
+        engine, RecordsCsvImporter(mapping, days_from=pd.Timestamp("2013-10-01").date()), export
+    )
+    mine = frame[frame["id_student"].isin(students)]
+    assert summary.rows == len(frame)
+    assert summary.loaded + summary.rejected + summary.duplicates == len(mine)
+    assert summary.unmapped == len(frame) - len(mine)
+    assert summary.loaded > 0.9 * len(mine)
+    assert all(error["field"] == "score" for error in summary.errors)
+
+
+HEADER = "person,occurred_at,competency,rating"
+cells = st.one_of(
+    st.text(max_size=25),
+    st.sampled_from(["SQL", "", "P1", "2026-01-01", "1e309", "-5", "NaN"]),
+    st.integers(-(10**30), 10**30).map(str),
+)
+csv_rows = st.lists(st.lists(cells, min_size=1, max_size=6), max_size=6).map(
+    lambda rows: "\n".join([HEADER, *(",".join(row) for row in rows)])
+)
+fuzzed_files = st.one_of(
+    st.binary(max_size=400),
+    csv_rows.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    csv_rows.map(lambda text: ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8", "replace")),
+    csv_rows.map(lambda text: text.encode("utf-8", "replace")[: len(text) // 2]),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=fuzzed_files)
+def test_any_bytes_give_a_batch_or_a_refusal_that_changes_nothing(
+    organisation: Engine, tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    before = table_counts(organisation)
+    try:
+        summary = run_record_import(organisation, RecordsCsvImporter(), path)
+    except FileRefused:
+        assert table_counts(organisation) == before
+        return
+    assert summary.rows == summary.loaded + summary.duplicates + summary.rejected + (
+        summary.unmapped + summary.skipped
+    )
