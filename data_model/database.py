@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -114,6 +114,22 @@ def refresh_planner_statistics(engine: Engine) -> None:
     """
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
+
+
+IMPORT_LOCK_KEY = 7_310_457
+"""The PostgreSQL advisory lock that writers of learning records and mastery share."""
+
+
+def serialise_writers(session: Session) -> None:
+    """Make this transaction the only one writing records and mastery until it ends.
+
+    Two imports that touch the same people would otherwise each recompute mastery from a
+    snapshot without the other's records, and the later commit would undo the earlier one's
+    update. SQLite already lets one writer in at a time; PostgreSQL takes a transaction-scoped
+    advisory lock, released at commit or rollback, so nothing is left hanging.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
+from data_model.database import serialise_writers
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
 from data_model.models import ActivityCompetency, LearningRecord, MasteryScore, Person
@@ -66,6 +67,7 @@ def recompute_all(
     as_of = as_of or datetime.now(UTC)
     computed_at = datetime.now(UTC)
     with Session(engine) as session, session.begin():
+        serialise_writers(session)
         rules = competency_rules(session)
         people = session.scalars(select(Person.id).order_by(Person.id)).all()
         session.execute(delete(MasteryScore))
@@ -85,31 +87,50 @@ def recompute_all(
     return RollupSummary(people=len(people), pairs=pairs, as_of=as_of)
 
 
+PEOPLE_PER_REFRESH = 400
+PAIRS_PER_FILTER = 2000
+
+
 def refresh_pairs(
     session: Session, pairs: Iterable[tuple[int, int]], as_of: datetime | None = None
 ) -> int:
-    """Recompute just these (person, competency) pairs inside the caller's transaction."""
+    """Recompute just these (person, competency) pairs inside the caller's transaction.
+
+    People are taken a few hundred at a time; a group with few pairs reads only those pairs'
+    evidence, a group with many (a big import) reads its people's evidence whole, which is
+    cheaper than a filter with thousands of terms.
+    """
     wanted = pd.DataFrame(sorted(set(pairs)), columns=PAIR)
     if wanted.empty:
         return 0
     as_of = as_of or datetime.now(UTC)
+    computed_at = datetime.now(UTC)
     rules = competency_rules(session)
-    keys = [(int(person), int(competency)) for person, competency in wanted.itertuples(index=False)]
-    people = sorted({person for person, _ in keys})
-    raw = read_raw_evidence(session, raw_evidence_query(people, pairs=keys))
-    result = roll_up(weigh(read_evidence(raw), rules, as_of), rules)
-    for start in range(0, len(keys), 500):
-        session.execute(
-            delete(MasteryScore).where(
-                tuple_(MasteryScore.person_id, MasteryScore.competency_id).in_(
-                    keys[start : start + 500]
-                )
+    people = wanted["person_id"].unique().tolist()
+    written = 0
+    for start in range(0, len(people), PEOPLE_PER_REFRESH):
+        group = people[start : start + PEOPLE_PER_REFRESH]
+        keys = wanted[wanted["person_id"].isin(group)]
+        pairs_filter = [(int(p), int(c)) for p, c in keys.itertuples(index=False)]
+        with collector_paused():
+            query = raw_evidence_query(
+                group, pairs=pairs_filter if len(pairs_filter) <= PAIRS_PER_FILTER else None
             )
-        )
-    rows = _rows(result, as_of, datetime.now(UTC))
-    if rows:
-        session.connection().execute(insert(MasteryScore.__table__), rows)
-    return len(rows)
+            evidence = read_evidence(read_raw_evidence(session, query))
+            result = roll_up(weigh(evidence, rules, as_of), rules).merge(keys, on=PAIR)
+            for offset in range(0, len(pairs_filter), 500):
+                session.execute(
+                    delete(MasteryScore).where(
+                        tuple_(MasteryScore.person_id, MasteryScore.competency_id).in_(
+                            pairs_filter[offset : offset + 500]
+                        )
+                    )
+                )
+            rows = _rows(result, as_of, computed_at)
+            if rows:
+                session.connection().execute(insert(MasteryScore.__table__), rows)
+        written += len(rows)
+    return written
 
 
 def pairs_of_records(session: Session, record_ids: Iterable[int]) -> set[tuple[int, int]]:

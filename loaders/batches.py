@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from data_model.database import serialise_writers
 from data_model.models import (
     Activity,
     AuditEntry,
@@ -20,7 +21,12 @@ from data_model.models import (
 )
 from data_model.rollup import pairs_of_records, refresh_pairs
 from loaders.lookups import Lookups
-from loaders.pipeline import insert_ignoring_duplicates, resolve_record
+from loaders.pipeline import (
+    batch_record_count,
+    insert_ignoring_duplicates,
+    pairs_of_rows,
+    resolve_record,
+)
 from loaders.record_input import RecordInput
 
 RECORD_BATCHES = {"records", "xapi", "badges", "demo"}
@@ -62,6 +68,7 @@ class UndoSummary:
 def undo_batch(engine: Engine, batch_id: int, who: str = "operator") -> UndoSummary:
     """Remove exactly that batch's records (and held rows) and restore mastery."""
     with Session(engine) as session, session.begin():
+        serialise_writers(session)
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
             raise BatchError(f"There is no batch {batch_id}.")
@@ -143,6 +150,7 @@ def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operat
     """Map an unknown key to a person or catalogue activity, remember it for future imports,
     and apply the records held for it (in their original batches). Returns how many applied."""
     with Session(engine) as session, session.begin():
+        serialise_writers(session)
         target_id = _target_id(session, kind, target)
         session.add(KeyAlias(kind=kind, key=key, target_id=target_id, mapped_by=who))
         session.flush()
@@ -150,7 +158,8 @@ def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operat
         held = session.scalars(
             select(UnmappedRecord).where(UnmappedRecord.kind == kind, UnmappedRecord.key == key)
         ).all()
-        applied: dict[int, list[int]] = defaultdict(list)
+        applied: dict[int, int] = defaultdict(int)
+        touched: set[tuple[int, int]] = set()
         for item in held:
             record = RecordInput.from_json(item.record)
             row = resolve_record(record, lookups)
@@ -158,26 +167,29 @@ def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operat
                 item.kind, item.key = row
                 continue
             row.update(import_batch_id=item.batch_id, created_at=item.created_at)
-            applied[item.batch_id].extend(insert_ignoring_duplicates(session, [row]))
+            before = batch_record_count(session, item.batch_id)
+            insert_ignoring_duplicates(session, [row])
+            applied[item.batch_id] += batch_record_count(session, item.batch_id) - before
+            touched |= pairs_of_rows([row], lookups)
             session.delete(item)
-        for batch_id, ids in applied.items():
+        for batch_id, count in applied.items():
             session.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch_id)
                 .values(
-                    rows_loaded=ImportBatch.rows_loaded + len(ids),
-                    rows_unmapped=ImportBatch.rows_unmapped - len(ids),
+                    rows_loaded=ImportBatch.rows_loaded + count,
+                    rows_unmapped=ImportBatch.rows_unmapped - count,
                 )
             )
-        inserted = [record_id for ids in applied.values() for record_id in ids]
-        refresh_pairs(session, pairs_of_records(session, inserted))
+        inserted = sum(applied.values())
+        refresh_pairs(session, touched)
         session.add(
             AuditEntry(
                 actor=who,
                 action="map_key",
                 target_type=kind,
                 target_id=key,
-                details={"target": target, "applied": len(inserted)},
+                details={"target": target, "applied": inserted},
             )
         )
-    return len(inserted)
+    return inserted

@@ -63,6 +63,11 @@ def read_rows(
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
+            if any("\x00" in cell for cell in cells):
+                raise FileRefused(
+                    f"{file_name} holds a NUL character on line {reader.line_num}: "
+                    "it looks like binary data, not a CSV export."
+                )
             row = dict(zip(names, cells, strict=False))
             if len(cells) > len(names):
                 row["_extra"] = ",".join(cells[len(names) :])

@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_model.models import Activity, ActivityKind, Competency, KeyAlias, Person
+from data_model.models import (
+    Activity,
+    ActivityCompetency,
+    ActivityKind,
+    Competency,
+    KeyAlias,
+    Person,
+)
 
 
 @dataclass
@@ -16,6 +23,8 @@ class Lookups:
     activities: dict[str, int]
     activity_kinds: dict[int, ActivityKind]
     competencies: dict[str, int]
+    tags: dict[int, list[int]]
+    """The competencies each activity is tagged with."""
 
     @classmethod
     def load(cls, session: Session) -> "Lookups":
@@ -42,7 +51,12 @@ class Lookups:
             else:
                 activities[key] = target
         competencies = dict(session.execute(select(Competency.code, Competency.id)).all())
-        return cls(people, activities, activity_kinds, competencies)
+        tags: dict[int, list[int]] = {}
+        for activity_id, competency_id in session.execute(
+            select(ActivityCompetency.activity_id, ActivityCompetency.competency_id)
+        ):
+            tags.setdefault(activity_id, []).append(competency_id)
+        return cls(people, activities, activity_kinds, competencies, tags)
 
     def person(self, key: str | None) -> int | None:
         if not key:

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
-from data_model.database import refresh_planner_statistics
+from data_model.database import refresh_planner_statistics, serialise_writers
 from data_model.models import (
     SOURCE_OF_ACTIVITY,
     AuditEntry,
@@ -118,16 +118,41 @@ class _CountingReader:
         return getattr(self._handle, name)
 
 
-def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert; rows whose dedupe key exists are skipped. Returns the ids actually inserted."""
+def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert; rows whose dedupe key exists already are skipped.
+
+    A plain executemany with ON CONFLICT DO NOTHING: asking for the new ids back (RETURNING)
+    would make SQLAlchemy build and process multi-row statements, several times slower, and
+    drivers do not agree on an executemany's row count; callers count the batch's records.
+    """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(LearningRecord.__table__)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(LearningRecord.__table__.c.id)
+    statement = module.insert(LearningRecord.__table__).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
     )
-    return list(session.execute(statement, rows).scalars())
+    session.execute(statement, rows)
+
+
+def batch_record_count(session: Session, batch_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LearningRecord)
+            .where(LearningRecord.import_batch_id == batch_id)
+        )
+        or 0
+    )
+
+
+def pairs_of_rows(rows: list[dict[str, Any]], lookups: Lookups) -> set[tuple[int, int]]:
+    """The (person, competency) pairs that these insert rows give evidence for."""
+    pairs: set[tuple[int, int]] = set()
+    for row in rows:
+        if row["competency_id"] is not None:
+            pairs.add((row["person_id"], row["competency_id"]))
+        else:
+            pairs.update((row["person_id"], c) for c in lookups.tags.get(row["activity_id"], ()))
+    return pairs
 
 
 class _BatchWriter:
@@ -138,7 +163,8 @@ class _BatchWriter:
         self.lookups = Lookups.load(session)
         self.now = datetime.now(UTC)
         self.records: list[dict[str, Any]] = []
-        self.inserted: list[int] = []
+        self.touched: set[tuple[int, int]] = set()
+        self.attempted = 0
         self.voided: set[str] = set()
 
     def take(self, parsed: ParsedRow) -> None:
@@ -181,10 +207,9 @@ class _BatchWriter:
     def flush(self) -> None:
         if self.records:
             with collector_paused():
-                ids = insert_ignoring_duplicates(self.session, self.records)
-            self.summary.loaded += len(ids)
-            self.summary.duplicates += len(self.records) - len(ids)
-            self.inserted.extend(ids)
+                insert_ignoring_duplicates(self.session, self.records)
+                self.touched |= pairs_of_rows(self.records, self.lookups)
+            self.attempted += len(self.records)
             self.records = []
         self.session.flush()
 
@@ -252,9 +277,11 @@ def resolve_record(record: RecordInput, lookups: Lookups) -> dict[str, Any] | tu
 
 
 def _jsonable(raw: Any) -> Any:
-    """The raw input as JSON can hold it: unchanged when it already is JSON; a number JSON
-    cannot hold (NaN, infinity) becomes null and anything else its text."""
+    """The raw input as JSON can hold it: unchanged when it already is JSON (a CSV row always
+    is); a number JSON cannot hold (NaN, infinity) becomes null and anything else its text."""
     if isinstance(raw, dict):
+        if all(isinstance(value, str) for value in raw.values()):
+            return raw
         return {str(key): _jsonable(value) for key, value in raw.items()}
     if isinstance(raw, list | tuple):
         return [_jsonable(value) for value in raw]
@@ -277,6 +304,7 @@ def run_record_import(
     check_size(path, max_bytes)
     summary = ImportSummary(kind=importer.kind)
     with Session(engine) as session, session.begin():
+        serialise_writers(session)
         batch = open_batch(session, importer.kind, path, imported_by)
         writer = _BatchWriter(session, batch, summary)
         with path.open("rb") as handle:
@@ -284,8 +312,9 @@ def run_record_import(
             for parsed in _parsed(importer, reader, path.name):
                 writer.take(parsed)
         writer.flush()
-        touched = pairs_of_records(session, writer.inserted)
-        touched |= _void(session, writer.voided)
+        summary.loaded = batch_record_count(session, batch.id)
+        summary.duplicates = writer.attempted - summary.loaded
+        touched = writer.touched | _void(session, writer.voided)
         progress(0.97, "Updating mastery")
         refresh_pairs(session, touched)
         finish_batch(session, batch, summary)

@@ -303,8 +303,20 @@ fuzzed_files = st.one_of(
 )
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=fuzzed_files)
+def test_parsing_any_bytes_gives_rows_or_a_refusal(data: bytes) -> None:
+    import io
+
+    try:
+        rows = list(RecordsCsvImporter().parse(io.BytesIO(data), "fuzz.csv"))
+    except (FileRefused, UnicodeDecodeError):
+        return
+    assert all(row.row_number >= 2 for row in rows)
+
+
 @settings(
-    max_examples=60,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
