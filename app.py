@@ -46,6 +46,15 @@ if viewer.sees_everyone:
             "the whole organisation.",
         )
     )
+    pages.append(
+        st.Page(
+            "app_pages/data.py",
+            title="Data",
+            icon=":material/upload_file:",
+            help="Load frameworks, people, the catalogue and learning records; undo an "
+            "import; map what an import did not recognise.",
+        )
+    )
 
 page = st.navigation(pages, position="top")
 set_page_context(PageContext(url, viewer))

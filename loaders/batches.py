@@ -163,6 +163,22 @@ def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operat
         for item in held:
             record = RecordInput.from_json(item.record)
             row = resolve_record(record, lookups)
+            if isinstance(row, tuple) and row[0] == "competency":
+                batch = session.get(ImportBatch, item.batch_id)
+                reason = f"No competency has the code '{row[1]}'."
+                session.add(
+                    RejectedRow(
+                        batch_id=item.batch_id,
+                        row_number=item.row_number,
+                        raw=item.raw,
+                        field="competency",
+                        reason=reason,
+                    )
+                )
+                batch.rows_unmapped -= 1
+                batch.rows_rejected += 1
+                session.delete(item)
+                continue
             if isinstance(row, tuple):
                 item.kind, item.key = row
                 continue

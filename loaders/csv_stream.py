@@ -52,7 +52,13 @@ def read_rows(
     if unknown:
         raise FileRefused(f"{file_name} has no column {', '.join(repr(c) for c in unknown)} "
                           "named in the column mapping.")  # fmt: skip
-    names = [renamed.get(column, column) for column in columns]
+    # A column named like a field that the mapping reads from elsewhere keeps its value under
+    # another name, so that the mapping always wins.
+    mapped_fields = set(renamed.values()) | set(constants)
+    names = [
+        renamed.get(column, f"unmapped:{column}" if column in mapped_fields else column)
+        for column in columns
+    ]
     missing = sorted(required - set(names) - set(constants))
     if missing:
         raise FileRefused(

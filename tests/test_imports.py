@@ -335,3 +335,16 @@ def test_any_bytes_give_a_batch_or_a_refusal_that_changes_nothing(
     assert summary.rows == summary.loaded + summary.duplicates + summary.rejected + (
         summary.unmapped + summary.skipped
     )
+
+
+def test_a_mapping_wins_over_a_column_of_the_same_name(organisation: Engine, tmp_path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("person,activity,occurred_at,grade,score\nP1,SQL-CERT,2026-05-01,91,oops\n")
+    summary = run_record_import(
+        organisation, RecordsCsvImporter(parse_mapping("score=grade,max_score==100")), export
+    )
+    assert (summary.loaded, summary.rejected) == (1, 0)
+    with Session(organisation) as session:
+        record = session.scalars(select(LearningRecord)).one()
+    assert record.score == 91
+    assert record.raw["unmapped:score"] == "oops"
