@@ -44,13 +44,18 @@ def parse_tags(text: str | None) -> dict[str, float]:
     return tags
 
 
+def _lowercase(value: object) -> object:
+    value = blank_to_none(value)
+    return value.lower() if isinstance(value, str) else value
+
+
 class CatalogueRow(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     activity_id: Annotated[str, BeforeValidator(blank_to_none)]
     xapi_iri: Text = None
     title: Annotated[str, BeforeValidator(blank_to_none)]
-    kind: Annotated[ActivityKind, BeforeValidator(lambda v: blank_to_none(v).lower())]
+    kind: Annotated[ActivityKind, BeforeValidator(_lowercase)]
     formal: YesNo = None
     provider: Text = None
     hours: Number = None

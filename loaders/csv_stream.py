@@ -1,7 +1,6 @@
 """Reading CSV files as a stream of rows, with header checks and column mappings."""
 
 import csv
-import io
 import sys
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
@@ -37,12 +36,12 @@ def read_rows(
     A file without the required columns is refused before any row is read.
     """
     mapping = dict(mapping or {})
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(_decoded_lines(stream, file_name))
     try:
         header = next(reader, None)
     except csv.Error as error:
         raise FileRefused(f"{file_name} is not a readable CSV file ({error}).") from error
+
     if not header or not any(cell.strip() for cell in header):
         raise FileRefused(f"{file_name} is empty: it has no header row.")
     columns = [cell.strip() for cell in header]
@@ -83,3 +82,17 @@ def read_rows(
         raise FileRefused(
             f"{file_name} is not a readable CSV file (line {reader.line_num}: {error})."
         ) from error
+
+
+def _decoded_lines(stream: BinaryIO, file_name: str) -> Iterator[str]:
+    """The file's lines as text, decoded one line at a time so that a byte that is not UTF-8
+    is reported on its own line (a text wrapper decodes ahead in blocks)."""
+    for number, line in enumerate(iter(stream.readline, b""), start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileRefused(
+                f"{file_name} is not UTF-8 text (line {number} cannot be decoded); "
+                "save it as CSV UTF-8 and try again."
+            ) from error
+        yield text.removeprefix("\ufeff") if number == 1 else text

@@ -111,6 +111,12 @@ class _CountingReader:
         self._progress(min(0.95, 0.95 * self._done / self._total), "Reading")
         return block
 
+    def readline(self, size: int = -1) -> bytes:
+        line = self._handle.readline(size)
+        self._done += len(line)
+        self._progress(min(0.95, 0.95 * self._done / self._total), "Reading")
+        return line
+
     def readable(self) -> bool:
         return True
 

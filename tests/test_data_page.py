@@ -607,7 +607,11 @@ def test_checking_a_records_file_counts_without_writing(organisation: Engine) ->
 @pytest.mark.parametrize(
     ("fixture", "refused"),
     [
-        ("records_not_utf8.csv", "f.csv is not UTF-8 text (byte 100 cannot be decoded)."),
+        (
+            "records_not_utf8.csv",
+            "f.csv is not UTF-8 text (line 3 cannot be decoded); "
+            "save it as CSV UTF-8 and try again.",
+        ),
         (
             "records_missing_column.csv",
             "f.csv is missing the required column occurred_at (it has person, activity).",

@@ -348,3 +348,39 @@ def test_a_mapping_wins_over_a_column_of_the_same_name(organisation: Engine, tmp
         record = session.scalars(select(LearningRecord)).one()
     assert record.score == 91
     assert record.raw["unmapped:score"] == "oops"
+
+
+ROSTER_HEADER = "person_id,name,email,manager_id,job_family,title_level"
+CATALOGUE_HEADER = "activity_id,title,kind,hours,pass_mark,competencies"
+
+
+def fuzzed_table(header: str) -> st.SearchStrategy[bytes]:
+    rows = st.lists(st.lists(cells, min_size=1, max_size=7), max_size=5).map(
+        lambda rows: "\n".join([header, *(",".join(row) for row in rows)])
+    )
+    return st.one_of(
+        st.binary(max_size=300),
+        rows.map(lambda text: text.encode("utf-8", "replace")),
+        rows.map(lambda text: ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8", "replace")),
+    )
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(roster=fuzzed_table(ROSTER_HEADER), catalogue=fuzzed_table(CATALOGUE_HEADER))
+def test_rosters_and_catalogues_of_any_bytes_never_crash_or_half_write(
+    organisation: Engine, tmp_path: Path, roster: bytes, catalogue: bytes
+) -> None:
+    for data, load in ((roster, import_roster), (catalogue, import_catalogue)):
+        path = tmp_path / "fuzz.csv"
+        path.write_bytes(data)
+        before = table_counts(organisation)
+        try:
+            summary = load(organisation, path)
+        except FileRefused:
+            assert table_counts(organisation) == before
+            continue
+        assert summary.loaded + summary.rejected <= summary.rows
