@@ -10,13 +10,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from benchmarks.imports import import_csv, write_records_csv
 from benchmarks.mastery import reads, rollup_full, rollup_incremental
 from benchmarks.measure import peak_rss_mb, timed
 from data_model.database import open_database
-from data_model.models import Person
+from data_model.models import ImportBatch, Person
+from loaders.batches import undo_batch
 from loaders.demo import seed_demo_organisation
 
 TARGETS = {
@@ -25,7 +27,10 @@ TARGETS = {
     "team10_s": 0.1,
     "peak_rss_mb": 2048,
 }
-RATIO_TARGETS = {"rollup_full_s": ("rollup_baseline_read_sql_s", 2.5)}
+RATIO_TARGETS = {
+    "rollup_full_s": ("rollup_baseline_read_sql_s", 2.5),
+    "import_csv_s": ("import_baseline_executemany_s", 4.0),
+}
 
 
 def _arguments() -> argparse.Namespace:
@@ -54,6 +59,11 @@ def _verdict(name: str, figures: dict[str, float | int | str], quick: bool) -> s
     return ""
 
 
+def _last_batch(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.max(ImportBatch.id))) or 0
+
+
 def main() -> int:
     arguments = _arguments()
     if arguments.quick:
@@ -68,6 +78,11 @@ def main() -> int:
             engine, people=arguments.people,
             records_per_person=arguments.records / arguments.people,
         ))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="pathwise-import-") as folder:
+        records_csv = Path(folder) / "records.csv"
+        write_records_csv(engine, records_csv, arguments.records)
+        figures.update(import_csv(engine, records_csv))
+    undo_batch(engine, _last_batch(engine))
     figures.update(rollup_full(engine))
     figures["rollup_incremental_1k_s"] = rollup_incremental(engine)
     figures.update(reads(engine))

@@ -1,0 +1,106 @@
+"""Import benchmark: a learning-records CSV through the whole import path, against a bare
+sqlite3 executemany of the same rows into a table of the same columns."""
+
+import csv
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from benchmarks.measure import timed
+from data_model.models import Activity, Competency, Person
+from loaders.pipeline import run_record_import
+from loaders.records_csv import RecordsCsvImporter
+
+COLUMNS = ["record_id", "person", "activity", "competency", "occurred_at", "score",
+           "max_score", "rating", "passed", "completed", "source", "verified_by",
+           "valid_until", "notes"]  # fmt: skip
+
+
+def write_records_csv(engine: Engine, path: Path, rows: int, seed: int = 3) -> None:
+    """`rows` plausible records for the people and catalogue already in the database."""
+    rng = np.random.default_rng(seed)
+    with Session(engine) as session:
+        people = session.scalars(select(Person.external_id)).all()
+        activities = session.scalars(select(Activity.external_id)).all()
+        competencies = session.scalars(select(Competency.code)).all()
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for start in range(0, rows, 100_000):
+            size = min(100_000, rows - start)
+            who = rng.integers(0, len(people), size)
+            what = rng.integers(0, len(activities), size)
+            rated = rng.random(size) < 0.3
+            skill = rng.integers(0, len(competencies), size)
+            day = rng.integers(0, 900, size)
+            score = rng.integers(30, 101, size)
+            for n in range(size):
+                when = f"{np.datetime64('2024-01-01') + int(day[n])}T10:00:00Z"
+                if rated[n]:
+                    cells = [
+                        f"b{start + n}",
+                        people[who[n]],
+                        "",
+                        competencies[skill[n]],
+                        when,
+                        "",
+                        "",
+                        str(int(score[n]) % 6),
+                        "",
+                        "",
+                        "attestation",
+                        "",
+                        "",
+                        "",
+                    ]
+                else:
+                    cells = [
+                        f"b{start + n}",
+                        people[who[n]],
+                        activities[what[n]],
+                        "",
+                        when,
+                        str(score[n]),
+                        "100",
+                        "",
+                        "",
+                        "yes",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                writer.writerow(cells)  # fmt: skip
+
+
+def baseline_executemany(path: Path) -> float:
+    """Seconds for sqlite3 to executemany the same rows, read from the same file."""
+    folder = Path(tempfile.mkdtemp(prefix="pathwise-baseline-"))
+    connection = sqlite3.connect(folder / "baseline.db")
+    connection.execute(f"CREATE TABLE records ({', '.join(f'{c} TEXT' for c in COLUMNS)})")
+
+    def load() -> None:
+        with path.open(newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            placeholders = ", ".join("?" for _ in COLUMNS)
+            statement = f"INSERT INTO records VALUES ({placeholders})"  # noqa: S608 (constants)
+            connection.executemany(statement, reader)
+        connection.commit()
+
+    seconds, _ = timed(load)
+    connection.close()
+    return seconds
+
+
+def import_csv(engine: Engine, path: Path) -> dict[str, float]:
+    seconds, summary = timed(lambda: run_record_import(engine, RecordsCsvImporter(), path))
+    return {
+        "import_csv_s": seconds,
+        "import_rows_per_s": round(summary.rows / seconds),
+        "import_baseline_executemany_s": baseline_executemany(path),
+    }
