@@ -79,8 +79,12 @@ def write_records_csv(engine: Engine, path: Path, rows: int, seed: int = 3) -> N
 
 def baseline_executemany(path: Path) -> float:
     """Seconds for sqlite3 to executemany the same rows, read from the same file."""
-    folder = Path(tempfile.mkdtemp(prefix="pathwise-baseline-"))
-    connection = sqlite3.connect(folder / "baseline.db")
+    with tempfile.TemporaryDirectory(prefix="pathwise-baseline-") as folder:
+        return _timed_executemany(path, Path(folder) / "baseline.db")
+
+
+def _timed_executemany(path: Path, database: Path) -> float:
+    connection = sqlite3.connect(database)
     connection.execute(f"CREATE TABLE records ({', '.join(f'{c} TEXT' for c in COLUMNS)})")
 
     def load() -> None:
