@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from data_model.bulk import collector_paused
 from data_model.database import DatabaseUnavailable, refresh_planner_statistics
 from data_model.models import (
     Activity,
@@ -114,18 +115,13 @@ def seed_demo_organisation(
             session.flush()
             ids = DemoIds(person_ids, competency_ids, activity_ids)
             records = 0
-            for chunk in generate_records(
-                rng,
-                roster,
-                spec.competencies,
-                catalogue,
-                ids,
-                today,
-                records_per_person,
-                batch.id,
-                created_at,
-            ):
-                session.connection().execute(insert(LearningRecord.__table__), chunk)
+            chunks = generate_records(
+                rng, roster, spec.competencies, catalogue, ids, today, records_per_person,
+                batch.id, created_at,
+            )  # fmt: skip
+            for chunk in chunks:
+                with collector_paused():
+                    session.connection().execute(insert(LearningRecord.__table__), chunk)
                 records += len(chunk)
                 expected = max(1.0, people * records_per_person)
                 progress(min(0.8, 0.1 + 0.7 * records / expected), f"{records:,} records")
