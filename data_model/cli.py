@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from data_model.queries.mastery import (
     find_person,
     person_mastery,
 )
+from data_model.queries.progress import Progress, candidates, person_progress, team_progress
 from data_model.rollup import recompute_all
 
 Handler = Callable[[argparse.Namespace, Engine], int]
@@ -84,6 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--method", type=_method, metavar="NAME[:PARAM]")
     explain.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD")
     _add_common(explain)
+
+    progress = commands.add_parser(
+        "progress", help="a person's pathway level, readiness for the next, gaps and next steps"
+    )
+    progress.add_argument("person", metavar="PERSON", help="external id or email")
+    progress.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    _add_common(progress)
+
+    team = commands.add_parser("team", help="pathway progress of a manager's team")
+    team.add_argument("manager", metavar="MANAGER", help="external id or email")
+    team.add_argument("--all-levels", action="store_true", help="everyone below, not just reports")
+    _add_common(team)
+
+    candidates = commands.add_parser("candidates", help="who is closest to a job family level")
+    candidates.add_argument("family", metavar="FAMILY", help="job family code")
+    candidates.add_argument("level", metavar="LEVEL", type=int, help="pathway rank")
+    candidates.add_argument("--limit", type=int, default=10, metavar="N")
+    _add_common(candidates)
 
     recompute = commands.add_parser(
         "recompute", help="rebuild the materialised mastery table from every record"
@@ -184,6 +204,89 @@ def _explain(arguments: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+PROGRESS_FIELDS = ("person", "job_family", "title_level", "attained_level", "next_level",
+                   "readiness", "ready", "status", "gaps", "velocity_per_month", "forecast_ready",
+                   "recommendations")  # fmt: skip
+
+
+def _progress_json(progress: Progress) -> dict[str, Any]:
+    data = asdict(progress)
+    data["gaps"] = [{key: _plain(gap[key]) for key in GAP_FIELDS} for gap in data["gaps"]]
+    data["recommendations"] = [
+        {**step, "competencies": list(step["competencies"])} for step in data["recommendations"]
+    ]
+    return {field: _plain(data[field]) for field in PROGRESS_FIELDS}
+
+
+GAP_FIELDS = ("competency", "required", "mastery", "support", "missing")
+
+
+def _print_progress(progress: Progress) -> None:
+    level = "none" if progress.attained_level is None else progress.attained_level
+    readiness = "-" if progress.readiness is None else f"{progress.readiness:.0%}"
+    print(f"{progress.name} ({progress.person}), {progress.job_family or 'no job family'}: "
+          f"title level {progress.title_level}, attained {level}, next {progress.next_level}, "
+          f"readiness {readiness}, {progress.status}, "
+          f"forecast {progress.forecast_ready or '-'}")  # fmt: skip
+    for gap in progress.gaps:
+        print(f"  gap {gap.competency} >= {gap.required}: mastery {_plain(gap.mastery)}, "
+              f"support {_plain(gap.support)}, needs {gap.missing}")  # fmt: skip
+    for step in progress.recommendations:
+        print(f"  next step: {step.activity} ({', '.join(step.competencies)}, {step.hours} h)")
+
+
+def _progress(arguments: argparse.Namespace, engine: Engine) -> int:
+    with session_factory(engine)() as session:
+        person_id = find_person(session, arguments.person)
+        progress = person_progress(session, OPERATOR, person_id, _as_of(arguments))
+    if arguments.json:
+        print(json.dumps(_progress_json(progress)))
+    else:
+        _print_progress(progress)
+    return 0
+
+
+def _team(arguments: argparse.Namespace, engine: Engine) -> int:
+    with session_factory(engine)() as session:
+        manager_id = find_person(session, arguments.manager)
+        team = team_progress(session, OPERATOR, manager_id, arguments.all_levels)
+    figures = {
+        "level_distribution": team.level_distribution,
+        "readiness_distribution": team.readiness_distribution,
+        "share_ready": _plain(team.share_ready),
+        "gap_matrix": {
+            person: {code: missing for code, missing in row.items() if isinstance(missing, str)}
+            for person, row in team.gap_matrix.to_dict("index").items()
+        },
+    }
+    if arguments.json:
+        print(json.dumps({"people": [_progress_json(p) for p in team.people], **figures}))
+        return 0
+    if not team.people:
+        print("No reports.")
+        return 0
+    for progress in team.people:
+        _print_progress(progress)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+def _candidates(arguments: argparse.Namespace, engine: Engine) -> int:
+    with session_factory(engine)() as session:
+        found = candidates(session, OPERATOR, arguments.family, arguments.level, arguments.limit)
+    rows = [asdict(c) for c in found]
+    for row in rows:
+        row["gaps"] = [{key: _plain(gap[key]) for key in GAP_FIELDS} for gap in row["gaps"]]
+    if arguments.json:
+        print(json.dumps([{key: _plain(value) for key, value in row.items()} for row in rows]))
+        return 0
+    for c in found:
+        hours = "-" if c.catalogue_hours is None else f"{c.catalogue_hours:g} h"
+        print(f"{c.readiness:6.0%}  {c.name} ({c.person}, {c.job_family or 'no job family'}): "
+              f"{len(c.gaps)} gaps, catalogue {hours}")  # fmt: skip
+    return 0
+
+
 def _recompute(_arguments: argparse.Namespace, engine: Engine) -> int:
     with tqdm(total=100, unit="%", file=sys.stderr, disable=None, desc="Mastery") as bar:
         summary = recompute_all(
@@ -205,6 +308,9 @@ HANDLERS: dict[str, Handler] = {
     "mastery": _mastery,
     "explain": _explain,
     "recompute": _recompute,
+    "progress": _progress,
+    "team": _team,
+    "candidates": _candidates,
 }
 
 
