@@ -10,7 +10,7 @@ Generated column-wise with numpy so that a million records take seconds, not min
 import bisect
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
@@ -59,13 +59,15 @@ MIX = {
     CompetencyCategory.VALUES: [0.1, 0, 0, 0, 0, 0.45, 0.3, 0.15],
 }
 # Ability relative to title level, growth per year, and how much evidence each kind produces.
-HEAD_START = {Growth.FAST: 1.05, Growth.STEADY: 0.3, Growth.SLOW: -0.2, Growth.STALLED: 0.0,
-              Growth.STALE: 0.2}  # fmt: skip
+HEAD_START = {Growth.FAST: 1.3, Growth.STEADY: 0.55, Growth.SLOW: 0.0, Growth.STALLED: 0.2,
+              Growth.STALE: 0.4}  # fmt: skip
 GROWTH_PER_YEAR = {Growth.FAST: 0.9, Growth.STEADY: 0.45, Growth.SLOW: 0.15,
                    Growth.STALLED: 0.4, Growth.STALE: 0.3}  # fmt: skip
 ACTIVITY = {Growth.FAST: 1.3, Growth.STEADY: 1.0, Growth.SLOW: 0.7, Growth.STALLED: 0.9,
             Growth.STALE: 0.8}  # fmt: skip
 PASS_MARK = 0.7
+REVIEW = -1.0
+"""Marks a yearly review rating in the list of evidence to generate."""
 CERTIFICATE_YEARS = 2
 PENDING_WINDOW_DAYS = 45
 
@@ -112,6 +114,16 @@ def _plan_people(
         _Plan(first, last, reference, int(count))
         for (first, last, reference, _), count in zip(windows, counts, strict=True)
     ]
+
+
+def _review_days(rng: np.random.Generator, person: DemoPerson, plan: _Plan) -> list[int]:
+    """The yearly review dates in the person's window, newest first, when their manager rates
+    every competency they work on: the steady backbone of evidence that real organisations
+    have. Only as many as the person's share of records allows are used."""
+    if person.manager_index is None:
+        return []
+    latest = plan.last - int(rng.integers(0, 365))
+    return [day for day in range(latest, plan.first - 1, -365) if day >= plan.first]
 
 
 def _days(rng: np.random.Generator, person: DemoPerson, plan: _Plan) -> np.ndarray:
@@ -162,25 +174,39 @@ def generate_records(
         title = person.title_level or 2.5
         baseline = {}
         for code in own + shared + side_interest:
-            level = min(title, 4) if category[code] is CompetencyCategory.VALUES else title
+            values = category[code] is CompetencyCategory.VALUES
+            level = 2.2 + 0.35 * min(title, 4) if values else title
             if code in side_interest:
                 level -= 1.5
             baseline[code] = min(
-                5.0, max(0.3, level + HEAD_START[person.growth] + rng.normal(0, 0.4))
+                5.0, max(0.3, level + HEAD_START[person.growth] + rng.normal(0, 0.3))
             )
         reachable = list(baseline)
+        reviews = _review_days(rng, person, plan)[: plan.count // max(1, len(reachable))]
+        plan = replace(plan, count=max(0, plan.count - len(reviews) * len(reachable)))
         days = _days(rng, person, plan)
-        picked = rng.choice(len(reachable), size=len(days)).tolist()
-        draws = rng.random(len(days)).tolist()
-        minutes = rng.integers(9 * 60, 18 * 60, size=len(days)).tolist()
-        noise = rng.normal(0, 1, size=(len(days), 3)).tolist()
+        shown = [
+            (day, reachable[which], float(draw))
+            for day, which, draw in zip(
+                days.tolist(),
+                rng.choice(len(reachable), size=len(days)).tolist(),
+                rng.random(len(days)).tolist(),
+                strict=True,
+            )
+        ] + [(day, code, REVIEW) for day in reviews for code in reachable]
+        shown.sort(key=lambda item: item[0])
+        minutes = rng.integers(9 * 60, 18 * 60, size=len(shown)).tolist()
+        noise = rng.normal(0, 1, size=(len(shown), 3)).tolist()
         growth = GROWTH_PER_YEAR[person.growth]
-        for k, day in enumerate(days.tolist()):
-            code = reachable[picked[k]]
+        for k, (day, code, draw) in enumerate(shown):
             years_before = max(0, plan.reference - day) / 365.0
             ability = max(0.2, baseline[code] - growth * years_before)
             mix = cumulative_mix[category[code]]
-            evidence = Evidence(bisect.bisect_right(mix, draws[k] * mix[-1]))
+            evidence = (
+                Evidence.ATTESTATION
+                if draw == REVIEW
+                else Evidence(bisect.bisect_right(mix, draw * mix[-1]))
+            )
             when = datetime.combine(
                 date.fromordinal(day), time(minutes[k] // 60, minutes[k] % 60), tzinfo=UTC
             )
