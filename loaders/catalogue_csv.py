@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_model.database import upsert_insert
 from data_model.models import (
     Activity,
     ActivityCompetency,
@@ -128,8 +128,7 @@ def _upsert(session: Session, activities: list[CatalogueRow], codes: dict[str, i
         }
         for a in activities
     ]  # fmt: skip
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(Activity.__table__)
+    statement = upsert_insert(session, Activity.__table__)
     updated = {name: statement.excluded[name] for name in rows[0] if name != "external_id"}
     session.execute(
         statement.on_conflict_do_update(index_elements=["external_id"], set_=updated), rows

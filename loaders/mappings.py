@@ -1,17 +1,16 @@
 """Saved column mappings, so a second export from the same LMS imports without retyping."""
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_model.database import upsert_insert
 from data_model.models import ColumnMapping
 from loaders.errors import FileRefused
 
 
 def save_mapping(engine: Engine, name: str, mapping: dict[str, str], who: str) -> None:
     with Session(engine) as session, session.begin():
-        module = postgresql if engine.dialect.name == "postgresql" else sqlite
-        statement = module.insert(ColumnMapping.__table__).values(
+        statement = upsert_insert(engine, ColumnMapping.__table__).values(
             name=name, mapping=mapping, saved_by=who
         )
         session.execute(

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
-from data_model.database import refresh_planner_statistics, serialise_writers
+from data_model.database import refresh_planner_statistics, serialise_writers, upsert_insert
 from data_model.models import (
     SOURCE_OF_ACTIVITY,
     AuditEntry,
@@ -131,9 +130,7 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> 
     would make SQLAlchemy build and process multi-row statements, several times slower, and
     drivers do not agree on an executemany's row count; callers count the batch's records.
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(LearningRecord.__table__).on_conflict_do_nothing(
+    statement = upsert_insert(session, LearningRecord.__table__).on_conflict_do_nothing(
         index_elements=["dedupe_key"]
     )
     session.execute(statement, rows)

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_model.database import upsert_insert
 from data_model.models import JobFamily, Person
 from loaders.csv_stream import read_rows
 from loaders.fields import Email, YesNo, blank_to_none, rejected_for
@@ -167,8 +167,7 @@ def _upsert_people(
         }
         for _, p, extra in valid.values()
     ]  # fmt: skip
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(Person.__table__)
+    statement = upsert_insert(session, Person.__table__)
     updated = {name: statement.excluded[name] for name in rows[0] if name != "external_id"}
     session.execute(
         statement.on_conflict_do_update(index_elements=["external_id"], set_=updated), rows
