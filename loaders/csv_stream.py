@@ -36,7 +36,7 @@ def read_rows(
     A file without the required columns is refused before any row is read.
     """
     mapping = dict(mapping or {})
-    reader = csv.reader(_decoded_lines(stream, file_name))
+    reader = csv.reader(decoded_lines(stream, file_name))
     try:
         header = next(reader, None)
     except csv.Error as error:
@@ -84,7 +84,7 @@ def read_rows(
         ) from error
 
 
-def _decoded_lines(stream: BinaryIO, file_name: str) -> Iterator[str]:
+def decoded_lines(stream: BinaryIO, file_name: str) -> Iterator[str]:
     """The file's lines as text, decoded one line at a time so that a byte that is not UTF-8
     is reported on its own line (a text wrapper decodes ahead in blocks)."""
     for number, line in enumerate(iter(stream.readline, b""), start=1):

@@ -312,7 +312,7 @@ def run_record_import(
         writer = _BatchWriter(session, batch, summary)
         with path.open("rb") as handle:
             reader = _CountingReader(handle, path.stat().st_size, progress)
-            for parsed in _parsed(importer, reader, path.name):
+            for parsed in parse_file(importer, reader, path.name):
                 writer.take(parsed)
         writer.flush()
         summary.loaded = batch_record_count(session, batch.id)
@@ -327,7 +327,8 @@ def run_record_import(
     return summary
 
 
-def _parsed(importer: RecordImporter, reader: Any, name: str) -> Iterator[ParsedRow]:
+def parse_file(importer: RecordImporter, reader: Any, name: str) -> Iterator[ParsedRow]:
+    """The importer's rows, with undecodable text refused as a whole file."""
     try:
         yield from importer.parse(reader, name)
     except UnicodeDecodeError as error:

@@ -543,7 +543,11 @@ def test_preview_reads_the_header_as_the_importers_do() -> None:
     ("content", "message"),
     [
         (b"", "empty.csv is empty: it has no header row."),
-        (b"\xff\xfe\x00a", "empty.csv is not UTF-8 text (byte 0 cannot be decoded)."),
+        (
+            b"\xff\xfe\x00a",
+            "empty.csv is not UTF-8 text (line 1 cannot be decoded); "
+            "save it as CSV UTF-8 and try again.",
+        ),
     ],
 )
 def test_preview_refuses_what_cannot_be_read(content: bytes, message: str) -> None:

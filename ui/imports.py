@@ -28,12 +28,12 @@ from data_model.queries.catalogue import activity_options, people_options
 from loaders import catalogue_csv, records_csv, roster_csv
 from loaders.badges import BadgesImporter
 from loaders.batches import list_batches, rejected_rows, unmapped_keys
-from loaders.csv_stream import read_rows
+from loaders.csv_stream import decoded_lines, read_rows
 from loaders.errors import FileRefused
 from loaders.fields import rejected_for
 from loaders.framework_import import import_framework, read_framework_file
 from loaders.mappings import load_mapping, mapping_names
-from loaders.pipeline import run_record_import
+from loaders.pipeline import parse_file, run_record_import
 from loaders.record_input import RecordImporter, RecordInput, RowRejected, RowSkipped, RowVoided
 from loaders.xapi import XapiImporter
 from ui.context import PageContext
@@ -235,14 +235,9 @@ def check_upload_size(name: str, size: int, limit_mb: float) -> None:
 def preview_csv(data: bytes, name: str, rows: int = PREVIEW_ROWS) -> tuple[list[str], pd.DataFrame]:
     """The header's column names (as the importers read them) and the first `rows` rows."""
     try:
-        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(decoded_lines(io.BytesIO(data), name))
         header = next(reader, None)
         body = [cells for _, cells in zip(range(rows), reader, strict=False)]
-    except UnicodeDecodeError as error:
-        raise FileRefused(
-            f"{name} is not UTF-8 text (byte {error.start} cannot be decoded)."
-        ) from error
     except csv.Error as error:
         raise FileRefused(f"{name} is not a readable CSV file ({error}).") from error
     if not header or not any(cell.strip() for cell in header):
@@ -371,20 +366,15 @@ def _check_records(importer: RecordImporter, data: bytes, name: str) -> CheckRep
     ready = skipped = 0
     rejected: list[RowRejected] = []
     rejected_count = 0
-    try:
-        for parsed in importer.parse(io.BytesIO(data), name):
-            if isinstance(parsed, RecordInput):
-                ready += 1
-            elif isinstance(parsed, RowRejected):
-                rejected_count += 1
-                if len(rejected) < REJECTIONS_SHOWN:
-                    rejected.append(parsed)
-            elif isinstance(parsed, RowSkipped | RowVoided):
-                skipped += 1
-    except UnicodeDecodeError as error:
-        raise FileRefused(
-            f"{name} is not UTF-8 text (byte {error.start} cannot be decoded)."
-        ) from error
+    for parsed in parse_file(importer, io.BytesIO(data), name):
+        if isinstance(parsed, RecordInput):
+            ready += 1
+        elif isinstance(parsed, RowRejected):
+            rejected_count += 1
+            if len(rejected) < REJECTIONS_SHOWN:
+                rejected.append(parsed)
+        elif isinstance(parsed, RowSkipped | RowVoided):
+            skipped += 1
     return CheckReport(
         kind=importer.kind, file_name=name, rows=ready + skipped + rejected_count, ready=ready,
         rejected=rejected_count, skipped=skipped, rejections=_rejections(rejected),
@@ -403,20 +393,15 @@ def _check_table(
     ready = 0
     rejected: list[RowRejected] = []
     rejected_count = 0
-    try:
-        for number, row in read_rows(io.BytesIO(data), name, required, mapping):
-            try:
-                model.model_validate(row)
-            except ValidationError as error:
-                rejected_count += 1
-                if len(rejected) < REJECTIONS_SHOWN:
-                    rejected.append(rejected_for(number, row, error))
-                continue
-            ready += 1
-    except UnicodeDecodeError as error:
-        raise FileRefused(
-            f"{name} is not UTF-8 text (byte {error.start} cannot be decoded)."
-        ) from error
+    for number, row in read_rows(io.BytesIO(data), name, required, mapping):
+        try:
+            model.model_validate(row)
+        except ValidationError as error:
+            rejected_count += 1
+            if len(rejected) < REJECTIONS_SHOWN:
+                rejected.append(rejected_for(number, row, error))
+            continue
+        ready += 1
     return CheckReport(
         kind=kind, file_name=name, rows=ready + rejected_count, ready=ready,
         rejected=rejected_count, rejections=_rejections(rejected), note=CHECKED_ON_APPLY[kind],
