@@ -11,6 +11,7 @@ from data_model.models.frameworks import (
     LevelRequirement,
     PathwayLevel,
 )
+from data_model.models.goals import GoalStatus, LearningGoal
 from data_model.models.imports import (
     ColumnMapping,
     ImportBatch,
@@ -44,9 +45,11 @@ __all__ = [
     "Competency",
     "CompetencyCategory",
     "Framework",
+    "GoalStatus",
     "ImportBatch",
     "JobFamily",
     "KeyAlias",
+    "LearningGoal",
     "LearningRecord",
     "LevelDescriptor",
     "LevelRequirement",
