@@ -223,6 +223,47 @@ def _trends(series: pd.DataFrame, current: dict[int, float], today: date) -> dic
     return trends
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a set of people stand on their own job family's pathway, without history."""
+
+    held: pd.DataFrame
+    """Per person with a pathway (index): attained, next_level (NaN at the top)."""
+    targets: pd.DataFrame
+    """The people with a next level: person_id, job_family_id, rank (the next level)."""
+    target_rows: pd.DataFrame
+    """`pathways.assess` rows of each person's next level."""
+    readiness: pd.DataFrame
+    """Per target person (index): readiness, ready."""
+    at_risk: pd.Series
+    """Per person with a pathway: a met requirement up to the next level is fading."""
+
+
+def standings(
+    people: pd.DataFrame,
+    pathways: rules_of.Pathways,
+    mastery: pd.DataFrame,
+    rules: CompetencyRules,
+    now: datetime,
+) -> Standing:
+    """The rules of `data_model.pathways` applied to everyone in `people` at once."""
+    with_family = people[people["job_family_id"].isin(pathways.levels["job_family_id"])]
+    assessed = rules_of.assess(with_family, pathways, mastery, rules, now)
+    held = rules_of.held_levels(with_family, pathways, assessed)
+    nexts = held["next_level"].dropna()
+    targets = with_family.assign(rank=with_family["person_id"].map(nexts)).dropna(subset=["rank"])
+    targets = targets[["person_id", "job_family_id", "rank"]]
+    target_rows = assessed.merge(targets[["person_id", "rank"]], on=["person_id", "rank"])
+    risky = assessed[assessed["rank"] <= assessed["person_id"].map(nexts).fillna(np.inf)]
+    return Standing(
+        held=held,
+        targets=targets,
+        target_rows=target_rows,
+        readiness=rules_of.readiness(target_rows, targets["person_id"]),
+        at_risk=risky.groupby("person_id")["at_risk"].any(),
+    )
+
+
 def _evaluate(
     session: Session, people: pd.DataFrame, as_of: datetime | None, history: bool = True
 ) -> list[Progress]:
@@ -233,24 +274,18 @@ def _evaluate(
     pathways = _pathways(session)
     now = as_of or datetime.now(UTC)
     mastery = _mastery(session, ids, rules, as_of)
-    with_family = people[people["job_family_id"].isin(pathways.levels["job_family_id"])]
-    assessed = rules_of.assess(with_family, pathways, mastery, rules, now)
-    held = rules_of.held_levels(with_family, pathways, assessed)
+    standing = standings(people, pathways, mastery, rules, now)
+    held, targets, target_rows = standing.held, standing.targets, standing.target_rows
     nexts = held["next_level"].dropna()
-    targets = with_family.assign(rank=with_family["person_id"].map(nexts)).dropna(subset=["rank"])
-    target_rows = assessed.merge(targets[["person_id", "rank"]], on=["person_id", "rank"])
-    ready = rules_of.readiness(target_rows, targets["person_id"]).to_dict("index")
-    risky = assessed[assessed["rank"] <= assessed["person_id"].map(nexts).fillna(np.inf)]
-    at_risk = risky.groupby("person_id")["at_risk"].any().to_dict()
+    ready = standing.readiness.to_dict("index")
+    at_risk = standing.at_risk.to_dict()
     gaps = _gaps(target_rows)
     steps = rules_of.recommend(gaps, _catalogue(session), _done(session, ids))
     today = now.date()
     trends: dict[int, _Trend] = {}
     if history and len(targets):
         days = sorted({*month_ends(today, HISTORY_MONTHS), today - timedelta(days=STALL)})
-        series = _history(
-            session, targets[["person_id", "job_family_id", "rank"]], pathways, rules, days
-        )
+        series = _history(session, targets, pathways, rules, days)
         current = {person_id: values["readiness"] for person_id, values in ready.items()}
         trends = _trends(series, current, today)
     has_evidence = set(mastery["person_id"].astype(int))
