@@ -4,6 +4,7 @@ Each takes a `Session` and the `Viewer`, and returns a pandas DataFrame or a sma
 dataclass, never ORM objects, so that the app can cache the results.
 """
 
+from data_model.queries.groups import GroupProgress, closest_roles, cohort, group_progress
 from data_model.queries.organisation import (
     OrganisationTotals,
     organisation_headcount,
@@ -21,11 +22,15 @@ from data_model.queries.team import team_overview
 
 __all__ = [
     "EvidenceTotals",
+    "GroupProgress",
     "OrganisationTotals",
     "PersonSummary",
+    "closest_roles",
+    "cohort",
     "competency_evidence",
     "demo_personas",
     "evidence_totals",
+    "group_progress",
     "organisation_headcount",
     "organisation_totals",
     "person_summary",
