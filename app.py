@@ -9,7 +9,7 @@ import streamlit as st
 from ui.context import PageContext, set_page_context
 from ui.database import open_app_database
 from ui.errors import shown_as_messages
-from ui.viewer import current_viewer
+from ui.viewer import current_viewer, person_from_query
 
 st.set_page_config(page_title="Pathwise", page_icon=":material/trending_up:", layout="wide")
 
@@ -48,6 +48,15 @@ if viewer.sees_everyone:
     )
     pages.append(
         st.Page(
+            "app_pages/framework.py",
+            title="Framework",
+            icon=":material/account_tree:",
+            help="Competencies, level descriptors, pathway levels and requirements, and the "
+            "mastery settings, with a preview of whose level a change would move.",
+        )
+    )
+    pages.append(
+        st.Page(
             "app_pages/data.py",
             title="Data",
             icon=":material/upload_file:",
@@ -55,8 +64,18 @@ if viewer.sees_everyone:
             "import; map what an import did not recognise.",
         )
     )
+    pages.append(
+        st.Page(
+            "app_pages/admin.py",
+            title="Access and audit",
+            icon=":material/admin_panel_settings:",
+            help="Who the L&D admins are, and the trail of every change, export and refused look.",
+        )
+    )
 
 page = st.navigation(pages, position="top")
-set_page_context(PageContext(url, viewer))
-with shown_as_messages():
+context = PageContext(url, viewer)
+set_page_context(context)
+with shown_as_messages(page.title):
+    person_from_query(context)
     page.run()

@@ -4,7 +4,9 @@ Deny by default: a learner sees themselves, a manager also everyone below them i
 reporting chain, an L&D admin and the local operator (the command line without `--as`) everyone.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Select, exists, func, literal, select
 from sqlalchemy.orm import Session
@@ -13,10 +15,16 @@ from data_model.models import Person, Role, RoleGrant
 
 
 class NotPermitted(Exception):
-    """The viewer asked for data outside their scope."""
+    """The viewer asked for data outside their scope.
 
-    def __init__(self) -> None:
+    `target_type` and `target_id` name what was asked for (a person, a page, the audit
+    trail), so that whoever catches the refusal can log it to the audit trail.
+    """
+
+    def __init__(self, target_type: str | None = None, target_id: object = None) -> None:
         super().__init__("not permitted")
+        self.target_type = target_type
+        self.target_id = target_id
 
 
 @dataclass(frozen=True)
@@ -91,4 +99,51 @@ def ensure_can_view(session: Session, viewer: Viewer, person_id: int) -> None:
         select(exists().where(visible_people(viewer).subquery().c.id == person_id))
     )
     if not allowed:
-        raise NotPermitted
+        raise NotPermitted("person", person_id)
+
+
+def visible_person_id(session: Session, viewer: Viewer, external_id: str) -> int:
+    """The id of the person with this external id, when the viewer may see them.
+
+    Someone outside the scope and someone who does not exist get the same `NotPermitted`, so
+    a URL cannot be used to find out who is in the roster.
+    """
+    person_id = session.scalar(
+        select(Person.id).where(
+            Person.external_id == external_id, Person.id.in_(visible_people(viewer))
+        )
+    )
+    if person_id is None:
+        raise NotPermitted("person", external_id)
+    return person_id
+
+
+def ensure_sees_everyone(viewer: Viewer, what: str) -> None:
+    """Raise `NotPermitted` unless the viewer is an L&D admin or the operator."""
+    if not viewer.sees_everyone:
+        raise NotPermitted(what)
+
+
+def claims_grant_ld_admin(claims: Mapping[str, Any], claim: str | None, value: str | None) -> bool:
+    """Whether the sign-in's `claim` holds `value` (a string claim, or one item of a list).
+
+    Lets an identity provider's group name L&D admins instead of (or as well as) the
+    role_grants table; with no claim configured it never does.
+    """
+    if not claim or not value:
+        return False
+    held = claims.get(claim)
+    if isinstance(held, str):
+        return held == value
+    if isinstance(held, list | tuple):
+        return value in held
+    return False
+
+
+def with_claimed_roles(
+    viewer: Viewer, claims: Mapping[str, Any], claim: str | None, value: str | None
+) -> Viewer:
+    """The viewer, made an L&D admin when their sign-in claims say so."""
+    if viewer.is_ld_admin or not claims_grant_ld_admin(claims, claim, value):
+        return viewer
+    return replace(viewer, is_ld_admin=True)

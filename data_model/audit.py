@@ -7,9 +7,10 @@ entry lands exactly when the change does.
 
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from data_model.access import Viewer
+from data_model.access import NotPermitted, Viewer
 from data_model.models import AuditEntry
 
 
@@ -36,3 +37,16 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+DENIED = "denied"
+
+
+def record_denied(
+    engine: Engine, viewer: Viewer | str, refusal: NotPermitted, **details: Any
+) -> None:
+    """Log a refused look in a transaction of its own: the read that was refused has nothing
+    to commit, and the entry must outlive it. Called where refusals are caught (the app's
+    error handler, the command line), so no page or command can forget it."""
+    with Session(engine) as session, session.begin():
+        record_audit(session, viewer, DENIED, refusal.target_type, refusal.target_id, **details)

@@ -16,7 +16,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from tqdm import tqdm
 
-from data_model.access import OPERATOR
+from data_model.access import OPERATOR, NotPermitted, Viewer, viewer_for_email
+from data_model.audit import record_denied
 from data_model.config import ConfigurationError, resolve_database_url
 from data_model.database import DatabaseUnavailable, open_database, session_factory
 from data_model.mastery_methods import UnknownMethod, parse_method
@@ -33,6 +34,25 @@ from data_model.queries.progress import Progress, candidates, person_progress, t
 from data_model.rollup import recompute_all
 
 Handler = Callable[[argparse.Namespace, Engine], int]
+VIEWER_COMMANDS = ("mastery", "explain", "progress", "team", "candidates")
+"""The commands that read a person's data, and so take `--as EMAIL`."""
+NOT_PERMITTED_EXIT = 3
+
+
+class UnknownViewer(LookupError):
+    """`--as` names an email that is not an active person in the roster."""
+
+
+def _viewer(arguments: argparse.Namespace, engine: Engine) -> Viewer:
+    """Whose eyes the command answers through: `--as EMAIL`, else the local operator."""
+    email = getattr(arguments, "as_email", None)
+    if email is None:
+        return OPERATOR
+    with session_factory(engine)() as session:
+        viewer = viewer_for_email(session, email)
+    if viewer is None:
+        raise UnknownViewer(f"--as {email}: no active person in the roster has that email.")
+    return viewer
 
 
 def _method(text: str) -> str:
@@ -109,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
         "recompute", help="rebuild the materialised mastery table from every record"
     )
     _add_common(recompute, as_json=False)
+    for name in VIEWER_COMMANDS:
+        commands.choices[name].add_argument(
+            "--as",
+            dest="as_email",
+            metavar="EMAIL",
+            help="answer as this roster person would see it (default: the local operator, "
+            "who sees everyone)",
+        )
     return parser
 
 
@@ -166,7 +194,7 @@ def _mastery(arguments: argparse.Namespace, engine: Engine) -> int:
             find_competency(session, arguments.competency) if arguments.competency else None
         )
         frame = person_mastery(
-            session, OPERATOR, person_id, _as_of(arguments), arguments.method, competency_id
+            session, arguments.viewer, person_id, _as_of(arguments), arguments.method, competency_id
         )
     rows = _records(frame, MASTERY_FIELDS)
     if arguments.json:
@@ -187,7 +215,7 @@ def _explain(arguments: argparse.Namespace, engine: Engine) -> int:
         person_id = find_person(session, arguments.person)
         competency_id = find_competency(session, arguments.competency)
         explanation = explain_mastery(
-            session, OPERATOR, person_id, competency_id, _as_of(arguments), arguments.method
+            session, arguments.viewer, person_id, competency_id, _as_of(arguments), arguments.method
         )
     summary = {key: _plain(value) for key, value in explanation.summary.items()}
     evidence = _records(explanation.evidence, EXPLAIN_FIELDS)
@@ -238,7 +266,7 @@ def _print_progress(progress: Progress) -> None:
 def _progress(arguments: argparse.Namespace, engine: Engine) -> int:
     with session_factory(engine)() as session:
         person_id = find_person(session, arguments.person)
-        progress = person_progress(session, OPERATOR, person_id, _as_of(arguments))
+        progress = person_progress(session, arguments.viewer, person_id, _as_of(arguments))
     if arguments.json:
         print(json.dumps(_progress_json(progress)))
     else:
@@ -249,7 +277,7 @@ def _progress(arguments: argparse.Namespace, engine: Engine) -> int:
 def _team(arguments: argparse.Namespace, engine: Engine) -> int:
     with session_factory(engine)() as session:
         manager_id = find_person(session, arguments.manager)
-        team = team_progress(session, OPERATOR, manager_id, arguments.all_levels)
+        team = team_progress(session, arguments.viewer, manager_id, arguments.all_levels)
     figures = {
         "level_distribution": team.level_distribution,
         "readiness_distribution": team.readiness_distribution,
@@ -273,7 +301,9 @@ def _team(arguments: argparse.Namespace, engine: Engine) -> int:
 
 def _candidates(arguments: argparse.Namespace, engine: Engine) -> int:
     with session_factory(engine)() as session:
-        found = candidates(session, OPERATOR, arguments.family, arguments.level, arguments.limit)
+        found = candidates(
+            session, arguments.viewer, arguments.family, arguments.level, arguments.limit
+        )
     rows = [asdict(c) for c in found]
     for row in rows:
         row["gaps"] = [{key: _plain(gap[key]) for key in GAP_FIELDS} for gap in row["gaps"]]
@@ -318,7 +348,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         engine = open_database(resolve_database_url(arguments.db))
+        arguments.viewer = _viewer(arguments, engine)
         return HANDLERS[arguments.command](arguments, engine)
     except (ConfigurationError, DatabaseUnavailable, NotFound) as error:
         print(error, file=sys.stderr)
         return 1
+    except UnknownViewer as error:
+        print(error, file=sys.stderr)
+        return NOT_PERMITTED_EXIT
+    except NotPermitted as refusal:
+        record_denied(engine, arguments.viewer, refusal, command=arguments.command)
+        print("not permitted", file=sys.stderr)
+        return NOT_PERMITTED_EXIT

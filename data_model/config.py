@@ -56,3 +56,18 @@ def login_configured(secrets: Mapping[str, Any] | None = None) -> bool:
     if secrets is None:
         secrets = load_secrets()
     return bool(secrets.get("auth"))
+
+
+def ld_admin_claim(secrets: Mapping[str, Any] | None = None) -> tuple[str | None, str | None]:
+    """`[pathwise] ld_admin_claim` and `ld_admin_claim_value`: a sign-in whose claim holds the
+    value is an L&D admin, besides the emails in the role_grants table. (None, None) when unset.
+    """
+    if secrets is None:
+        secrets = load_secrets()
+    settings = secrets.get("pathwise", {})
+    claim, value = settings.get("ld_admin_claim"), settings.get("ld_admin_claim_value")
+    if (claim is None) != (value is None):
+        raise ConfigurationError(
+            "[pathwise] needs both ld_admin_claim and ld_admin_claim_value, or neither."
+        )
+    return (None, None) if claim is None else (str(claim), str(value))

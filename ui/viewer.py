@@ -1,10 +1,17 @@
-"""Who is looking: the signed-in person, or in demo mode whoever the sidebar says."""
+"""Who is looking: the signed-in person, or in demo mode whoever the sidebar says.
+
+Demo mode, and with it every way to pick an identity, exists only while secrets.toml has no
+`[auth]` section; once it has one, the viewer is the roster person whose email the identity
+provider vouches for, an L&D admin when role_grants or the configured claim says so.
+"""
 
 import streamlit as st
 
-from data_model.access import Viewer
-from data_model.config import ConfigurationError, login_configured
+from data_model.access import Viewer, visible_person_id, with_claimed_roles
+from data_model.config import ConfigurationError, ld_admin_claim, login_configured
 from ui import data
+from ui.context import PageContext
+from ui.database import session_for
 
 DEMO_BANNER = "Demo mode: no sign-in is configured, so anyone can view as anyone."
 PERSONA_ROLES = {"learner": "learner", "manager": "manager", "ld_admin": "L&D admin"}
@@ -15,10 +22,11 @@ def current_viewer(url: str) -> Viewer:
     """Demo mode until `[auth]` is in secrets.toml; then single sign-on against the roster."""
     try:
         sign_in = login_configured()
+        claim, value = ld_admin_claim() if sign_in else (None, None)
     except ConfigurationError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
-    return signed_in_viewer(url) if sign_in else demo_viewer(url)
+    return signed_in_viewer(url, claim, value) if sign_in else demo_viewer(url)
 
 
 def demo_viewer(url: str) -> Viewer:
@@ -41,7 +49,7 @@ def demo_viewer(url: str) -> Viewer:
     return personas[role]
 
 
-def signed_in_viewer(url: str) -> Viewer:
+def signed_in_viewer(url: str, claim: str | None = None, value: str | None = None) -> Viewer:
     if not st.user.is_logged_in:
         st.title("Pathwise")
         st.write("Sign in with your work account to see your learning progress.")
@@ -59,8 +67,27 @@ def signed_in_viewer(url: str) -> Viewer:
         if st.button("Sign out", icon=":material/logout:"):
             st.logout()
         st.stop()
+    viewer = with_claimed_roles(viewer, st.user.to_dict(), claim, value)
     with st.sidebar:
         st.caption(f"Signed in as {viewer.name}")
         if st.button("Sign out", icon=":material/logout:"):
             st.logout()
     return viewer
+
+
+PERSON_PARAMETER = "person"
+"""`?person=<external id>`: the person a drill-down link opens."""
+
+
+def person_from_query(context: PageContext) -> int | None:
+    """The id of the person the URL names, checked against the viewer's scope in SQL.
+
+    `app.py` calls this before any page runs, so a link edited to name someone outside the
+    viewer's scope is refused (and logged) whether or not the page reads the parameter;
+    pages that do read it call this too and get the same checked id.
+    """
+    key = st.query_params.get(PERSON_PARAMETER)
+    if key is None:
+        return None
+    with session_for(context.database_url) as session:
+        return visible_person_id(session, context.viewer, key)
