@@ -12,6 +12,7 @@ cumulative: the attained level is the highest rank whose requirements, and those
 below it, are all met.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -59,11 +60,12 @@ def assess(
     support fades below the minimum within RISK_DAYS).
     """
     keys = ["job_family_id", "rank"] if "rank" in targets else ["job_family_id"]
-    columns = [*PAIR, "mastery", "support_levels", "last_evidence_at"]
+    columns = [*PAIR, "mastery", "last_evidence_at"]
+    matrix = support_matrix(mastery["support_levels"])
     rows = (
         targets[["person_id", *keys]]
         .merge(pathways.requirements, on=keys)
-        .merge(mastery[columns], on=PAIR, how="left")
+        .merge(mastery[columns].assign(_row=np.arange(len(mastery))), on=PAIR, how="left")
     )
     settings = rules.frame[["scale_min", "minimum_support", "half_life_days"]].reindex(
         rows["competency_id"]
@@ -72,10 +74,10 @@ def assess(
     half_life = settings["half_life_days"].to_numpy(float)
     required = rows["required"].to_numpy(float)
     level = np.ceil(required - EPSILON).astype(int)
-    support = np.array(
-        [levels[k - 1] if isinstance(levels, list) and 0 < k <= len(levels) else 0.0
-         for levels, k in zip(rows["support_levels"], level, strict=True)], dtype=float
-    )  # fmt: skip
+    row = rows.pop("_row").fillna(-1).to_numpy(int)
+    usable = (row >= 0) & (level >= 1) & (level <= matrix.shape[1])
+    support = np.zeros(len(rows))
+    support[usable] = matrix[row[usable], level[usable] - 1]
     value = rows["mastery"].to_numpy(float)
     trivial = required <= settings["scale_min"].to_numpy(float) + EPSILON
     reached = np.nan_to_num(value, nan=-np.inf) >= required - EPSILON
@@ -85,7 +87,7 @@ def assess(
     last = pd.to_datetime(rows["last_evidence_at"], utc=True)
     age_days = ((pd.Timestamp(now) - last).dt.total_seconds() / 86_400).to_numpy(float)
     faded = support * 0.5 ** (RISK_DAYS / half_life) < minimum - EPSILON
-    return rows.drop(columns=["support_levels"]).assign(
+    return rows.assign(
         mastery=value,
         support=np.where(trivial, np.nan, support),
         met=met,
@@ -93,6 +95,19 @@ def assess(
         missing=_missing(met, reached, support * 2 ** (age_days / half_life), minimum),
         at_risk=met & ~trivial & faded,
     )
+
+
+def support_matrix(support_levels: Sequence) -> np.ndarray:
+    """Per-level support (lists or arrays; anything else counts as none) as one row per entry,
+    zero-padded to the longest."""
+    rows = [levels if isinstance(levels, list | np.ndarray) else [] for levels in support_levels]
+    width = max(map(len, rows), default=0)
+    if all(len(levels) == width for levels in rows):
+        return np.array(rows, dtype=float).reshape(len(rows), width)
+    matrix = np.zeros((len(rows), width))
+    for position, levels in enumerate(rows):
+        matrix[position, : len(levels)] = levels
+    return matrix
 
 
 def _missing(
@@ -106,8 +121,8 @@ def _missing(
     (self-ratings, a single course: "more trusted evidence").
     """
     strong_once = np.nan_to_num(support_when_shown, nan=0.0) >= minimum - EPSILON
-    kinds = np.where(~reached, LEVEL, np.where(strong_once, FRESHER, TRUSTED))
-    return [None if is_met else str(kind) for is_met, kind in zip(met, kinds, strict=True)]
+    kinds = np.where(~reached, LEVEL, np.where(strong_once, FRESHER, TRUSTED)).astype(object)
+    return np.where(met, None, kinds).tolist()
 
 
 def held_levels(people: pd.DataFrame, pathways: Pathways, assessed: pd.DataFrame) -> pd.DataFrame:

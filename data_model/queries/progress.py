@@ -7,16 +7,18 @@ month end through the engine (the same path as `people_mastery(..., as_of=end_of
 which does not return the per-level support the rules need).
 """
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, Text, cast, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from data_model import pathways as rules_of
 from data_model.access import Viewer, ensure_can_view, visible_people
+from data_model.bulk import collector_paused
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import CompetencyRules, read_evidence, roll_up, weigh
 from data_model.models import (
@@ -26,12 +28,13 @@ from data_model.models import (
     JobFamily,
     LearningRecord,
     LevelRequirement,
+    MasteryScore,
     PathwayLevel,
     Person,
 )
 from data_model.pathways import Recommendation
 from data_model.queries.evidence import read_frame
-from data_model.queries.mastery import NotFound, _materialised, end_of_day, month_ends
+from data_model.queries.mastery import NotFound, end_of_day, month_ends
 
 HISTORY_MONTHS = 12
 STALL = rules_of.STALL_DAYS
@@ -148,11 +151,52 @@ def _done(session: Session, ids: list[int]) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
+MASTERY_COLUMNS = ["person_id", "competency_id", "mastery", "support_levels", "last_evidence_at"]
+
+
+def current_mastery(
+    session: Session, ids: Select | list[int], rules: CompetencyRules, now: datetime
+) -> pd.DataFrame:
+    """MASTERY_COLUMNS from the materialised table, support faded to `now` (as
+    `mastery.aged_support` does): just what the pathway rules read. support_levels holds one
+    array per row, zero-padded to the widest scale. Rows come straight from the cursor and are
+    parsed column-wise (one JSON document for all the support lists): at 100,000 rows several
+    times faster than letting each row convert itself."""
+    statement = select(
+        MasteryScore.person_id,
+        MasteryScore.competency_id,
+        MasteryScore.mastery,
+        cast(MasteryScore.support_levels, Text),
+        type_coerce(MasteryScore.last_evidence_at, String()),
+        type_coerce(MasteryScore.as_of, String()),
+    ).where(MasteryScore.person_id.in_(ids))
+    with collector_paused():
+        rows = session.connection().execute(statement).cursor.fetchall()
+        if not rows:
+            return pd.DataFrame(columns=MASTERY_COLUMNS)
+        person, competency, mastery, support, last, as_of = zip(*rows, strict=True)
+        lists = json.loads("[" + ",".join(text or "[]" for text in support) + "]")
+    competency_ids = pd.Series(competency, dtype="int64")
+    since = pd.Timestamp(now) - pd.to_datetime(pd.Series(as_of), utc=True, format="ISO8601")
+    half_life = rules.frame["half_life_days"].reindex(competency_ids).to_numpy(float)
+    fade = 0.5 ** (since.dt.total_seconds().to_numpy(float) / 86_400 / half_life)
+    aged = rules_of.support_matrix(lists) * fade[:, None]
+    return pd.DataFrame(
+        {
+            "person_id": pd.Series(person, dtype="int64"),
+            "competency_id": competency_ids,
+            "mastery": pd.Series(mastery, dtype="float64"),
+            "support_levels": list(aged),
+            "last_evidence_at": pd.to_datetime(pd.Series(last), utc=True, format="ISO8601"),
+        }
+    )
+
+
 def _mastery(
-    session: Session, ids: list[int], rules: CompetencyRules, as_of: datetime | None
+    session: Session, ids: Select | list[int], rules: CompetencyRules, as_of: datetime | None
 ) -> pd.DataFrame:
     if as_of is None:
-        return _materialised(session, ids, rules, datetime.now(UTC))
+        return current_mastery(session, ids, rules, datetime.now(UTC))
     raw = read_raw_evidence(session, raw_evidence_query(ids))
     return roll_up(weigh(read_evidence(raw), rules, as_of), rules)
 
