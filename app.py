@@ -57,15 +57,6 @@ if viewer.sees_everyone:
     )
     pages.append(
         st.Page(
-            "app_pages/framework.py",
-            title="Framework",
-            icon=":material/account_tree:",
-            help="Competencies, level descriptors, pathway levels and requirements, and the "
-            "mastery settings, with a preview of whose level a change would move.",
-        )
-    )
-    pages.append(
-        st.Page(
             "app_pages/data.py",
             title="Data",
             icon=":material/upload_file:",
