@@ -1,0 +1,79 @@
+"""Mastery against a pathway level's requirements, as a radar per group of competencies."""
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.style import MUTED, PRIMARY, ROW_HEIGHT, apply_style
+
+MET = "#5B8E7D"
+SHORT = "#C8553D"
+MIN_SPOKES = 3
+"""A radar needs three spokes to enclose anything; fewer are drawn as bars."""
+
+
+def requirements_radar(requirements: pd.DataFrame, scale_max: float, title: str) -> go.Figure:
+    """Mastery (filled) against the required level (dashed) per competency.
+
+    Takes `queries.learner.level_requirements` rows. Missing mastery is drawn at 0; the hover
+    says whether each requirement is met and, if not, what it lacks.
+    """
+    rows = requirements.assign(
+        shown=requirements["mastery"].fillna(0.0),
+        state=[
+            "met" if met else f"not met: needs {missing or 'level'}"
+            for met, missing in zip(requirements["met"], requirements["missing"], strict=True)
+        ],
+    )
+    if len(rows) < MIN_SPOKES:
+        return _bars(rows, scale_max, title)
+    spokes = [*rows["name"], rows["name"].iloc[0]]
+
+    def closed(column: str) -> list[float]:
+        return [*rows[column], rows[column].iloc[0]]
+
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatterpolar(
+            r=closed("required"), theta=spokes, name="Required", mode="lines",
+            line={"color": MUTED, "dash": "dash", "width": 2}, hoverinfo="skip",
+        )
+    )  # fmt: skip
+    figure.add_trace(
+        go.Scatterpolar(
+            r=closed("shown"), theta=spokes, name="Your mastery", mode="lines+markers",
+            fill="toself", line={"color": PRIMARY},
+            marker={"color": [MET if met else SHORT for met in closed("met")], "size": 9},
+            customdata=list(zip(closed("required"), closed("state"), strict=True)),
+            hovertemplate="%{theta}<br>Mastery %{r:.1f} of %{customdata[0]:g} required"
+            "<br>%{customdata[1]}<extra></extra>",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        title={"text": title},
+        polar={"radialaxis": {"range": [0, scale_max], "dtick": 1}},
+        showlegend=True,
+    )
+    return apply_style(figure, height=420)
+
+
+def _bars(rows: pd.DataFrame, scale_max: float, title: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=rows["shown"], y=rows["name"], orientation="h", name="Your mastery",
+            marker={"color": [MET if met else SHORT for met in rows["met"]]},
+            customdata=list(zip(rows["required"], rows["state"], strict=True)),
+            hovertemplate="%{y}<br>Mastery %{x:.1f} of %{customdata[0]:g} required"
+            "<br>%{customdata[1]}<extra></extra>",
+        )
+    )  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=rows["required"], y=rows["name"], mode="markers", name="Required",
+            marker={"symbol": "line-ns-open", "size": 24, "color": MUTED, "line": {"width": 3}},
+            hoverinfo="skip",
+        )
+    )  # fmt: skip
+    figure.update_layout(title={"text": title})
+    figure.update_xaxes(range=[0, scale_max], dtick=1)
+    return apply_style(figure, height=120 + ROW_HEIGHT * len(rows))
