@@ -80,10 +80,9 @@ def assess(
     support[usable] = matrix[row[usable], level[usable] - 1]
     value = rows["mastery"].to_numpy(float)
     trivial = required <= settings["scale_min"].to_numpy(float) + EPSILON
-    reached = np.nan_to_num(value, nan=-np.inf) >= required - EPSILON
-    met = trivial | (reached & (support >= minimum - EPSILON))
-    critical = rows["critical"].to_numpy(bool)
-    partial = np.clip(np.nan_to_num(value, nan=0.0) / np.where(trivial, 1.0, required), 0, 1)
+    reached, met, credit = judge(
+        required, value, support, minimum, trivial, rows["critical"].to_numpy(bool)
+    )
     last = pd.to_datetime(rows["last_evidence_at"], utc=True)
     age_days = ((pd.Timestamp(now) - last).dt.total_seconds() / 86_400).to_numpy(float)
     faded = support * 0.5 ** (RISK_DAYS / half_life) < minimum - EPSILON
@@ -91,10 +90,27 @@ def assess(
         mastery=value,
         support=np.where(trivial, np.nan, support),
         met=met,
-        credit=np.where(met, 1.0, np.where(critical, 0.0, partial)),
+        credit=credit,
         missing=_missing(met, reached, support * 2 ** (age_days / half_life), minimum),
         at_risk=met & ~trivial & faded,
     )
+
+
+def judge(
+    required: np.ndarray,
+    value: np.ndarray,
+    support: np.ndarray,
+    minimum: np.ndarray,
+    trivial: np.ndarray,
+    critical: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per requirement (arrays of any one shape, NaN mastery for no evidence): reached (the
+    level), met, and credit towards readiness (1 when met, else min(1, mastery / required),
+    0 for an unmet critical requirement)."""
+    reached = np.nan_to_num(value, nan=-np.inf) >= required - EPSILON
+    met = trivial | (reached & (support >= minimum - EPSILON))
+    partial = np.clip(np.nan_to_num(value, nan=0.0) / np.where(trivial, 1.0, required), 0, 1)
+    return reached, met, np.where(met, 1.0, np.where(critical, 0.0, partial))
 
 
 def support_matrix(support_levels: Sequence) -> np.ndarray:

@@ -20,7 +20,7 @@ from data_model import pathways as rules_of
 from data_model.access import Viewer, ensure_can_view, visible_people
 from data_model.bulk import collector_paused
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
-from data_model.mastery import CompetencyRules, read_evidence, roll_up, weigh
+from data_model.mastery import PAIR, CompetencyRules, level_terms, read_evidence, roll_up, weigh
 from data_model.models import (
     Activity,
     ActivityCompetency,
@@ -204,20 +204,101 @@ def _mastery(
 def _history(
     session: Session,
     targets: pd.DataFrame,
-    pathways: rules_of.Pathways,
+    requirements: pd.DataFrame,
     rules: CompetencyRules,
     days: list[date],
 ) -> pd.DataFrame:
-    """Readiness for each target level as of the end of each of `days`: people x days."""
+    """Readiness for each target's level as of the end of each of `days`: people x days.
+
+    `requirements`: the `pathways.assess` rows of those levels. The arithmetic of `weigh`,
+    `roll_up` and `pathways.judge`, done for every day at once: a weight as of day d is
+    trust x tag weight x 0.5 ** (age at d / half-life), zero before the evidence was shown and
+    after a certificate expired; per pair, level and day the sums over the relevant evidence
+    give mastery and support exactly as the engine does. Competencies rolled up by another
+    method take their mastery from `roll_up`, day by day.
+    """
     ids = targets["person_id"].tolist()
+    moments = [end_of_day(day) for day in days]
+    pairs = requirements[PAIR].drop_duplicates().reset_index(drop=True)
     evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
-    columns = {}
-    for day in days:
-        moment = end_of_day(day)
-        mastery = roll_up(weigh(evidence, rules, moment), rules)
-        assessed = rules_of.assess(targets, pathways, mastery, rules, moment)
-        columns[day] = rules_of.readiness(assessed, targets["person_id"])["readiness"]
-    return pd.DataFrame(columns)
+    weighted = weigh(evidence, rules, moments[-1]).merge(
+        pairs.assign(pair=np.arange(len(pairs))), on=PAIR
+    )
+    top = int(rules.frame["scale_max"].max())
+    numerator = np.zeros((len(pairs), len(days), top))
+    denominator = np.zeros_like(numerator)
+    usable = np.zeros((len(pairs), len(days)))
+    if len(weighted):
+        support, relevant, _levels = level_terms(weighted, rules)
+        shown = weighted["occurred_at"].dt.tz_convert(None).to_numpy("datetime64[ns]")
+        ends = np.array([moment.replace(tzinfo=None) for moment in moments], "datetime64[ns]")
+        age = (ends[None, :] - shown[:, None]) / np.timedelta64(1, "D")
+        half_life = rules.frame["half_life_days"].reindex(weighted["competency_id"]).to_numpy()
+        valid_until = pd.to_datetime(weighted["valid_until"]).to_numpy("datetime64[ns]")
+        expired = valid_until[:, None] < np.array(days, "datetime64[ns]")[None, :]
+        recency = 0.5 ** (np.maximum(age, 0.0) / half_life[:, None].astype(float))
+        base = (weighted["trust"] * weighted["tag_weight"]).to_numpy(float)[:, None]
+        weight = np.where((age >= 0) & ~expired, base * recency, 0.0)
+        code = weighted["pair"].to_numpy(int)
+        np.add.at(numerator, code, weight[:, :, None] * (support * relevant)[:, None, :])
+        np.add.at(denominator, code, weight[:, :, None] * relevant[:, None, :])
+        np.add.at(usable, code, weight > 0)
+    share = np.divide(numerator, denominator, out=np.zeros_like(numerator),
+                      where=denominator > 0)  # fmt: skip
+    settings = rules.frame.reindex(pairs["competency_id"])
+    mastery = settings["scale_min"].to_numpy(float)[:, None] + share.sum(axis=2)
+    other_method = (settings["method"] != "evidence").to_numpy()
+    if other_method.any():
+        mastery[other_method] = _by_roll_up(evidence, rules, moments, pairs[other_method])
+    mastery[usable == 0] = np.nan
+    series = _readiness_series(requirements, pairs, mastery, denominator, rules, days)
+    return series.reindex(pd.Index(ids, name="person_id"), fill_value=1.0)
+
+
+def _by_roll_up(
+    evidence: pd.DataFrame, rules: CompetencyRules, moments: list[datetime], pairs: pd.DataFrame
+) -> np.ndarray:
+    """Mastery of `pairs` (rows) at each of `moments` (columns) through `roll_up` itself."""
+    columns = []
+    for moment in moments:
+        found = roll_up(weigh(evidence, rules, moment), rules)
+        columns.append(pairs.merge(found[[*PAIR, "mastery"]], on=PAIR, how="left")["mastery"])
+    return np.column_stack(columns).astype(float)
+
+
+def _readiness_series(
+    requirements: pd.DataFrame,
+    pairs: pd.DataFrame,
+    mastery: np.ndarray,
+    support_levels: np.ndarray,
+    rules: CompetencyRules,
+    days: list[date],
+) -> pd.DataFrame:
+    """Readiness per person (rows) and day (columns) from mastery (pairs x days) and support
+    (pairs x days x levels), by the rules of `pathways.judge`."""
+    rows = requirements.merge(pairs.assign(pair=np.arange(len(pairs))), on=PAIR)
+    code = rows["pair"].to_numpy(int)
+    settings = rules.frame.reindex(rows["competency_id"])
+    required = rows["required"].to_numpy(float)[:, None]
+    level = np.ceil(required[:, 0] - rules_of.EPSILON).astype(int)
+    on_scale = (level >= 1) & (level <= support_levels.shape[2])
+    support = np.zeros((len(rows), len(days)))
+    support[on_scale] = support_levels[code[on_scale], :, level[on_scale] - 1]
+    trivial = required <= settings["scale_min"].to_numpy(float)[:, None] + rules_of.EPSILON
+    _reached, _met, credit = rules_of.judge(
+        required,
+        mastery[code],
+        support,
+        settings["minimum_support"].to_numpy(float)[:, None],
+        trivial,
+        rows["critical"].to_numpy(bool)[:, None],
+    )
+    weight = rows["weight"].to_numpy(float)
+    people, person = np.unique(rows["person_id"].to_numpy(int), return_inverse=True)
+    earned = np.zeros((len(people), len(days)))
+    np.add.at(earned, person, weight[:, None] * credit)
+    totals = np.bincount(person, weights=weight, minlength=len(people))
+    return pd.DataFrame(earned / totals[:, None], index=people, columns=days)
 
 
 def _gaps(assessed: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +410,7 @@ def _evaluate(
     trends: dict[int, _Trend] = {}
     if history and len(targets):
         days = sorted({*month_ends(today, HISTORY_MONTHS), today - timedelta(days=STALL)})
-        series = _history(session, targets, pathways, rules, days)
+        series = _history(session, targets, target_rows, rules, days)
         current = {person_id: values["readiness"] for person_id, values in ready.items()}
         trends = _trends(series, current, today)
     has_evidence = set(mastery["person_id"].astype(int))
