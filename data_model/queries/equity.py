@@ -1,0 +1,111 @@
+"""Progression equity: readiness and level-up rates by a roster attribute.
+
+These are differences between groups, not their causes. Every group of fewer than
+MINIMUM_GROUP people is shown as "fewer than 5": its row keeps the group's name and nothing
+else, so no one can be singled out.
+
+- people: the active people in scope in the group.
+- mean_readiness, share_ready: over those with a next level on their pathway (current
+  mastery, as `groups.group_progress` computes it).
+- level_up_rate: over those with a pathway, the share whose attained level now is above the
+  level their evidence gave them as of LOOKBACK_DAYS ago (mastery computed live from the
+  records as of then, against their current job family's pathway).
+Each figure whose own denominator is under MINIMUM_GROUP is left out (None) as well.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from data_model.access import Viewer
+from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
+from data_model.mastery import read_evidence, roll_up, weigh
+from data_model.models import Person
+from data_model.queries.groups import _evaluate_group, _members, group_ids
+from data_model.queries.progress import _pathways, standings
+
+MINIMUM_GROUP = 5
+LOOKBACK_DAYS = 365
+NOT_RECORDED = "Not recorded"
+FEWER_THAN = f"fewer than {MINIMUM_GROUP}"
+COLUMNS = ["group", "people", "mean_readiness", "share_ready", "level_up_rate", "suppressed"]
+ROSTER_ATTRIBUTES = ("department", "location")
+
+
+class UnknownAttribute(LookupError):
+    """Not a roster column nor a key of anyone's imported attributes."""
+
+
+def equity_attributes(session: Session) -> list[str]:
+    """department, location, then every key of the imported attributes that holds plain
+    values (text, numbers, yes/no), sorted. Only the names: no one's values leave here."""
+    keys: set[str] = set()
+    for (attributes,) in session.execute(select(Person.attributes)):
+        for key, value in (attributes or {}).items():
+            if isinstance(value, str | int | float | bool):
+                keys.add(str(key))
+    return [*ROSTER_ATTRIBUTES, *sorted(keys - set(ROSTER_ATTRIBUTES))]
+
+
+def _attribute_values(session: Session, attribute: str, ids: Select) -> pd.Series:
+    """person_id -> the attribute's value as text, NOT_RECORDED when missing."""
+    if attribute in ROSTER_ATTRIBUTES:
+        column = getattr(Person, attribute)
+    else:
+        column = Person.attributes[attribute].as_string()
+    rows = session.execute(select(Person.id, column).where(Person.id.in_(ids))).all()
+    values = {person_id: NOT_RECORDED if value in (None, "") else str(value)
+              for person_id, value in rows}  # fmt: skip
+    return pd.Series(values, dtype=object)
+
+
+def _level_ups(
+    session: Session, ids: Select, members: pd.DataFrame, attained_now: pd.Series
+) -> pd.Series:
+    """person_id -> 1.0 when the attained level rose over LOOKBACK_DAYS, else 0.0 (people with
+    a pathway only). The people go to SQL as the subquery `ids`: a long IN list of ids is far
+    slower to scan."""
+    rules = competency_rules(session)
+    pathways = _pathways(session)
+    then = datetime.now(UTC) - timedelta(days=LOOKBACK_DAYS)
+    evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
+    mastery = roll_up(weigh(evidence, rules, then), rules)
+    before = standings(members, pathways, mastery, rules, then).held["attained"]
+    now = attained_now.dropna()
+    return (now > before.reindex(now.index).fillna(0)).astype(float)
+
+
+def _share(values: pd.Series) -> float | None:
+    return float(values.mean()) if len(values) >= MINIMUM_GROUP else None
+
+
+def progression_equity(session: Session, viewer: Viewer, attribute: str) -> pd.DataFrame:
+    """COLUMNS, one row per value of `attribute` (see `equity_attributes`) among the active
+    people the viewer may see, largest group first; NOT_RECORDED gathers those without one.
+    Suppressed rows carry only the group's name."""
+    if attribute not in equity_attributes(session):
+        raise UnknownAttribute(f"No roster attribute is called '{attribute}'.")
+    ids = group_ids(viewer)
+    members = _members(session, ids)
+    people, _gaps = _evaluate_group(session, members)
+    people = people.set_index("person_id")
+    groups = _attribute_values(session, attribute, ids).reindex(people.index)
+    rose = _level_ups(session, ids, members, people["attained_level"].astype(float))
+    rows = []
+    for name, group in people.groupby(groups.fillna(NOT_RECORDED), sort=False):
+        with_next = group[group["next_level"].notna()]
+        if len(group) < MINIMUM_GROUP:
+            rows.append((name, None, None, None, None, True))
+            continue
+        readiness = with_next["readiness"]
+        rows.append((
+            name, len(group), _share(readiness), _share(with_next["ready"]),
+            _share(rose.reindex(group.index).dropna()), False,
+        ))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=COLUMNS).astype({"people": "Int64"})
+    order = frame.assign(size=frame["people"].fillna(0)).sort_values(
+        ["suppressed", "size", "group"], ascending=[True, False, True]
+    )
+    return order[COLUMNS].reset_index(drop=True)
