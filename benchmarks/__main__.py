@@ -10,12 +10,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import streamlit.logger
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from benchmarks.concurrency import concurrent_renders
 from benchmarks.imports import import_csv, write_records_csv
 from benchmarks.mastery import reads, rollup_full, rollup_incremental
 from benchmarks.measure import peak_rss_mb, timed
+from benchmarks.pages import page_renders
 from data_model.database import open_database
 from data_model.models import ImportBatch, Person
 from loaders.batches import undo_batch
@@ -25,6 +28,10 @@ TARGETS = {
     "rollup_incremental_1k_s": 1.0,
     "person_mastery_s": 0.05,
     "team10_s": 0.1,
+    "page_learner_s": 1.0,
+    "page_team_s": 1.0,
+    "page_org_s": 1.0,
+    "concurrent_p95_s": 3.0,
     "peak_rss_mb": 2048,
 }
 RATIO_TARGETS = {
@@ -66,6 +73,7 @@ def _last_batch(engine: Engine) -> int:
 
 def main() -> int:
     arguments = _arguments()
+    streamlit.logger.set_log_level("error")  # AppTest's runs outside a server warn on each run
     if arguments.quick:
         arguments.people, arguments.records = 1_000, 50_000
     url = arguments.db or f"sqlite:///{tempfile.mkdtemp(prefix='pathwise-bench-')}/bench.db"
@@ -86,6 +94,9 @@ def main() -> int:
     figures.update(rollup_full(engine))
     figures["rollup_incremental_1k_s"] = rollup_incremental(engine)
     figures.update(reads(engine))
+    url = engine.url.render_as_string(hide_password=False)
+    figures.update(page_renders(url))
+    figures.update(concurrent_renders(url))
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
 
     print(f"Pathwise benchmark on {engine.url.render_as_string(hide_password=True)}")
