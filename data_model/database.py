@@ -4,6 +4,7 @@ Everything that goes wrong here is turned into `DatabaseUnavailable`, whose mess
 sentence a person can act on, so neither the app nor the command line shows a traceback.
 """
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -21,6 +28,23 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 class DatabaseUnavailable(Exception):
     """The database cannot be opened, written or migrated."""
+
+
+class DatabaseBusy(DatabaseUnavailable, OperationalError):
+    """SQLite stayed locked by another writer for the whole bounded wait (`busy_timeout`).
+
+    Still an `OperationalError`, so code that handles the driver's own error keeps doing so;
+    its message is the one sentence a person can act on.
+    """
+
+    def __init__(self, statement: str | None, params: Any, orig: BaseException) -> None:
+        OperationalError.__init__(self, statement, params, orig)
+
+    def __str__(self) -> str:
+        return (
+            "The database is busy: another import or recalculation has been writing to it "
+            f"for over {SQLITE_BUSY_TIMEOUT_MS / 1000:g} seconds; try again once it has finished."
+        )
 
 
 def _describe(url: URL) -> str:
@@ -41,6 +65,14 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _busy_as_database_busy(context: ExceptionContext) -> DatabaseBusy | None:
+    """SQLite's "database is locked", once the busy timeout has run out, as `DatabaseBusy`."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
+        return DatabaseBusy(context.statement, context.parameters, original)
+    return None
 
 
 def _prepare_sqlite_file(url: URL) -> None:
@@ -80,6 +112,7 @@ def create_database_engine(url_text: str) -> Engine:
         ) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "handle_error", _busy_as_database_busy)
     return engine
 
 
