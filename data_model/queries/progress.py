@@ -201,6 +201,62 @@ def _mastery(
     return roll_up(weigh(read_evidence(raw), rules, as_of), rules)
 
 
+def mastery_series(
+    evidence: pd.DataFrame,
+    pairs: pd.DataFrame,
+    rules: CompetencyRules,
+    days: list[date],
+    with_support: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mastery (pairs x days, NaN without usable evidence) and, `with_support`, support per
+    level (pairs x days x levels) of `pairs` (person_id, competency_id) as of the end of each
+    of `days`, from `evidence` (as `read_evidence` gives it).
+
+    The arithmetic of `weigh` and `roll_up`, done for every day over one weighing: a weight as
+    of day d is trust x tag weight x 0.5 ** (age at d / half-life), zero before the evidence
+    was shown and after a certificate expired; per pair, level and day the sums over the
+    relevant evidence give mastery and support exactly as the engine does. Competencies rolled
+    up by another method take their mastery from `roll_up`, day by day.
+    """
+    moments = [end_of_day(day) for day in days]
+    weighted = weigh(evidence, rules, moments[-1]).merge(
+        pairs[PAIR].assign(pair=np.arange(len(pairs))), on=PAIR
+    )
+    top = int(rules.frame["scale_max"].max())
+    share = np.zeros((len(pairs), len(days)))
+    usable = np.zeros((len(pairs), len(days)))
+    support_levels = np.zeros((len(pairs), len(days), top)) if with_support else None
+    if len(weighted):
+        support, relevant, _levels = level_terms(weighted, rules)
+        shown = weighted["occurred_at"].dt.tz_convert(None).to_numpy("datetime64[ns]")
+        half_life = rules.frame["half_life_days"].reindex(weighted["competency_id"]).to_numpy()
+        valid_until = pd.to_datetime(weighted["valid_until"]).to_numpy("datetime64[ns]")
+        base = (weighted["trust"] * weighted["tag_weight"]).to_numpy(float)
+        code = weighted["pair"].to_numpy(int)
+        for column, (day, moment) in enumerate(zip(days, moments, strict=True)):
+            age = (np.datetime64(moment.replace(tzinfo=None), "ns") - shown) / np.timedelta64(
+                1, "D"
+            )
+            live = (age >= 0) & ~(valid_until < np.datetime64(day, "ns"))
+            weight = np.where(live, base * 0.5 ** (np.maximum(age, 0.0) / half_life), 0.0)
+            usable[:, column] = np.bincount(code, weights=weight > 0, minlength=len(pairs))
+            for level in range(top):
+                on = weight * relevant[:, level]
+                below = np.bincount(code, weights=on, minlength=len(pairs))
+                above = np.bincount(code, weights=on * support[:, level], minlength=len(pairs))
+                share[:, column] += np.divide(above, below, out=np.zeros_like(above),
+                                              where=below > 0)  # fmt: skip
+                if support_levels is not None:
+                    support_levels[:, column, level] = below
+    settings = rules.frame.reindex(pairs["competency_id"])
+    mastery = settings["scale_min"].to_numpy(float)[:, None] + share
+    other_method = (settings["method"] != "evidence").to_numpy()
+    if other_method.any():
+        mastery[other_method] = _by_roll_up(evidence, rules, moments, pairs[other_method])
+    mastery[usable == 0] = np.nan
+    return mastery, support_levels
+
+
 def _history(
     session: Session,
     targets: pd.DataFrame,
@@ -209,49 +265,12 @@ def _history(
     days: list[date],
 ) -> pd.DataFrame:
     """Readiness for each target's level as of the end of each of `days`: people x days.
-
-    `requirements`: the `pathways.assess` rows of those levels. The arithmetic of `weigh`,
-    `roll_up` and `pathways.judge`, done for every day at once: a weight as of day d is
-    trust x tag weight x 0.5 ** (age at d / half-life), zero before the evidence was shown and
-    after a certificate expired; per pair, level and day the sums over the relevant evidence
-    give mastery and support exactly as the engine does. Competencies rolled up by another
-    method take their mastery from `roll_up`, day by day.
-    """
+    `requirements`: the `pathways.assess` rows of those levels."""
     ids = targets["person_id"].tolist()
-    moments = [end_of_day(day) for day in days]
     pairs = requirements[PAIR].drop_duplicates().reset_index(drop=True)
     evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
-    weighted = weigh(evidence, rules, moments[-1]).merge(
-        pairs.assign(pair=np.arange(len(pairs))), on=PAIR
-    )
-    top = int(rules.frame["scale_max"].max())
-    numerator = np.zeros((len(pairs), len(days), top))
-    denominator = np.zeros_like(numerator)
-    usable = np.zeros((len(pairs), len(days)))
-    if len(weighted):
-        support, relevant, _levels = level_terms(weighted, rules)
-        shown = weighted["occurred_at"].dt.tz_convert(None).to_numpy("datetime64[ns]")
-        ends = np.array([moment.replace(tzinfo=None) for moment in moments], "datetime64[ns]")
-        age = (ends[None, :] - shown[:, None]) / np.timedelta64(1, "D")
-        half_life = rules.frame["half_life_days"].reindex(weighted["competency_id"]).to_numpy()
-        valid_until = pd.to_datetime(weighted["valid_until"]).to_numpy("datetime64[ns]")
-        expired = valid_until[:, None] < np.array(days, "datetime64[ns]")[None, :]
-        recency = 0.5 ** (np.maximum(age, 0.0) / half_life[:, None].astype(float))
-        base = (weighted["trust"] * weighted["tag_weight"]).to_numpy(float)[:, None]
-        weight = np.where((age >= 0) & ~expired, base * recency, 0.0)
-        code = weighted["pair"].to_numpy(int)
-        np.add.at(numerator, code, weight[:, :, None] * (support * relevant)[:, None, :])
-        np.add.at(denominator, code, weight[:, :, None] * relevant[:, None, :])
-        np.add.at(usable, code, weight > 0)
-    share = np.divide(numerator, denominator, out=np.zeros_like(numerator),
-                      where=denominator > 0)  # fmt: skip
-    settings = rules.frame.reindex(pairs["competency_id"])
-    mastery = settings["scale_min"].to_numpy(float)[:, None] + share.sum(axis=2)
-    other_method = (settings["method"] != "evidence").to_numpy()
-    if other_method.any():
-        mastery[other_method] = _by_roll_up(evidence, rules, moments, pairs[other_method])
-    mastery[usable == 0] = np.nan
-    series = _readiness_series(requirements, pairs, mastery, denominator, rules, days)
+    mastery, support = mastery_series(evidence, pairs, rules, days)
+    series = _readiness_series(requirements, pairs, mastery, support, rules, days)
     return series.reindex(pd.Index(ids, name="person_id"), fill_value=1.0)
 
 
