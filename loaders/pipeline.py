@@ -7,8 +7,7 @@ database exactly as it was, because nothing is committed before the last row is 
 """
 
 import hashlib
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,21 +17,19 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
-from data_model.database import refresh_planner_statistics, serialise_writers, upsert_insert
+from data_model.database import refresh_planner_statistics, serialise_writers
 from data_model.models import (
-    SOURCE_OF_ACTIVITY,
     AuditEntry,
     BatchStatus,
     ImportBatch,
     LearningRecord,
     RejectedRow,
-    SourceKind,
     UnmappedRecord,
-    Verification,
 )
 from data_model.rollup import pairs_of_records, refresh_pairs
 from loaders.errors import FileRefused
 from loaders.lookups import Lookups
+from loaders.record_blocks import resolve_block
 from loaders.record_input import (
     ParsedRow,
     RecordImporter,
@@ -41,12 +38,17 @@ from loaders.record_input import (
     RowSkipped,
     RowVoided,
 )
+from loaders.record_insert import COLUMNS, RecordInserter
+from loaders.record_resolve import jsonable, resolve_record
+from loaders.records_csv import CheckedBlock, RecordsCsvImporter
 
 MAX_FILE_BYTES = 2 * 1024**3
 CHUNK_ROWS = 5_000
 ERRORS_REPORTED = 100
 ANALYZE_AFTER_ROWS = 50_000
 Progress = Callable[[float, str], None]
+PERSON, ACTIVITY, COMPETENCY = (COLUMNS.index(name) for name in
+                                ("person_id", "activity_id", "competency_id"))  # fmt: skip
 
 
 @dataclass
@@ -124,16 +126,9 @@ class _CountingReader:
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert; rows whose dedupe key exists already are skipped.
-
-    A plain executemany with ON CONFLICT DO NOTHING: asking for the new ids back (RETURNING)
-    would make SQLAlchemy build and process multi-row statements, several times slower, and
-    drivers do not agree on an executemany's row count; callers count the batch's records.
-    """
-    statement = upsert_insert(session, LearningRecord.__table__).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
-    )
-    session.execute(statement, rows)
+    """Insert; rows whose dedupe key exists already are skipped."""
+    inserter = RecordInserter.for_session(session)
+    inserter.insert(session, inserter.rows_of_dicts(rows))
 
 
 def batch_record_count(session: Session, batch_id: int) -> int:
@@ -149,12 +144,22 @@ def batch_record_count(session: Session, batch_id: int) -> int:
 
 def pairs_of_rows(rows: list[dict[str, Any]], lookups: Lookups) -> set[tuple[int, int]]:
     """The (person, competency) pairs that these insert rows give evidence for."""
+    return pairs_of(
+        [(row["person_id"], row["activity_id"], row["competency_id"]) for row in rows], lookups
+    )
+
+
+def pairs_of(
+    evidence: Iterable[tuple[int, int | None, int | None]], lookups: Lookups
+) -> set[tuple[int, int]]:
+    """The (person, competency) pairs of (person, activity, competency) triples: the
+    competency when the record names one, else the activity's tags."""
     pairs: set[tuple[int, int]] = set()
-    for row in rows:
-        if row["competency_id"] is not None:
-            pairs.add((row["person_id"], row["competency_id"]))
+    for person_id, activity_id, competency_id in set(evidence):
+        if competency_id is not None:
+            pairs.add((person_id, competency_id))
         else:
-            pairs.update((row["person_id"], c) for c in lookups.tags.get(row["activity_id"], ()))
+            pairs.update((person_id, tag) for tag in lookups.tags.get(activity_id, ()))
     return pairs
 
 
@@ -164,8 +169,9 @@ class _BatchWriter:
     def __init__(self, session: Session, batch: ImportBatch, summary: ImportSummary) -> None:
         self.session, self.batch, self.summary = session, batch, summary
         self.lookups = Lookups.load(session)
+        self.inserter = RecordInserter.for_session(session)
         self.now = datetime.now(UTC)
-        self.records: list[dict[str, Any]] = []
+        self.records: list[tuple[Any, ...]] = []
         self.touched: set[tuple[int, int]] = set()
         self.attempted = 0
         self.voided: set[str] = set()
@@ -184,6 +190,23 @@ class _BatchWriter:
         if len(self.records) >= CHUNK_ROWS:
             self.flush()
 
+    def take_block(self, checked: CheckedBlock, parse_row: Callable[..., ParsedRow]) -> None:
+        """A block validated column-wise: the rows resolved column-wise go straight in, in
+        file order with the others, which take the per-row path."""
+        with collector_paused():
+            resolved = resolve_block(checked, self.lookups, self.batch.id, self.now)
+            rows = iter(self.inserter.rows_of_columns(resolved.columns))
+        fast = set(resolved.positions)
+        block = checked.block
+        for position, number in enumerate(block.numbers):
+            if position in fast:
+                self.summary.rows += 1
+                self.records.append(next(rows))
+            else:
+                self.take(parse_row(number, block.row(position)))
+        if len(self.records) >= CHUNK_ROWS:
+            self.flush()
+
     def reject(self, row: RowRejected) -> None:
         keep_rejected(self.session, self.batch, self.summary, row)
 
@@ -191,7 +214,7 @@ class _BatchWriter:
         self.summary.unmapped += 1
         self.session.add(
             UnmappedRecord(batch_id=self.batch.id, row_number=record.row_number, kind=kind,
-                           key=key, record=record.as_json(), raw=_jsonable(record.raw))
+                           key=key, record=record.as_json(), raw=jsonable(record.raw))
         )  # fmt: skip
 
     def resolve(self, record: RecordInput) -> None:
@@ -205,13 +228,16 @@ class _BatchWriter:
                 self.hold(record, kind, key)
             return
         row.update(import_batch_id=self.batch.id, created_at=self.now)
-        self.records.append(row)
+        self.records.extend(self.inserter.rows_of_dicts([row]))
 
     def flush(self) -> None:
         if self.records:
             with collector_paused():
-                insert_ignoring_duplicates(self.session, self.records)
-                self.touched |= pairs_of_rows(self.records, self.lookups)
+                self.inserter.insert(self.session, self.records)
+                self.touched |= pairs_of(
+                    [(row[PERSON], row[ACTIVITY], row[COMPETENCY]) for row in self.records],
+                    self.lookups,
+                )
             self.attempted += len(self.records)
             self.records = []
         self.session.flush()
@@ -224,7 +250,7 @@ def keep_rejected(
     summary.rejected += 1
     summary.add_error(row.row_number, row.field, row.reason)
     session.add(
-        RejectedRow(batch_id=batch.id, row_number=row.row_number, raw=_jsonable(row.raw),
+        RejectedRow(batch_id=batch.id, row_number=row.row_number, raw=jsonable(row.raw),
                     field=row.field, reason=row.reason)
     )  # fmt: skip
 
@@ -235,64 +261,6 @@ def open_batch(session: Session, kind: str, path: Path, imported_by: str) -> Imp
     session.add(batch)
     session.flush()
     return batch
-
-
-def resolve_record(record: RecordInput, lookups: Lookups) -> dict[str, Any] | tuple[str, str]:
-    """The insert row for a record, or (kind, key) for the first key nobody recognises."""
-    person_id = lookups.person(record.person)
-    if person_id is None:
-        return ("person", record.person)
-    activity_id = lookups.activity(record.activity)
-    if record.activity and activity_id is None:
-        return ("activity", record.activity)
-    competency_id = lookups.competencies.get(record.competency) if record.competency else None
-    if record.competency and competency_id is None:
-        return ("competency", record.competency)
-    verifier_id = lookups.person(record.verified_by)
-    source_kind = record.source_kind or (
-        SOURCE_OF_ACTIVITY[lookups.activity_kinds[activity_id]] if activity_id
-        else SourceKind.ATTESTATION if verifier_id and verifier_id != person_id
-        else SourceKind.SELF_REPORT
-    )  # fmt: skip
-    verification = record.verification or (
-        Verification.VERIFIED if verifier_id and verifier_id != person_id
-        else Verification.NOT_NEEDED
-    )  # fmt: skip
-    return {
-        "dedupe_key": record.dedupe_key(),
-        "person_id": person_id,
-        "activity_id": activity_id,
-        "competency_id": competency_id,
-        "occurred_at": record.occurred_at,
-        "score": record.score,
-        "max_score": record.max_score,
-        "rating": record.rating,
-        "passed": record.passed,
-        "completed": record.completed,
-        "source_kind": source_kind,
-        "verification": verification,
-        "verified_by_id": verifier_id,
-        "verified_at": record.occurred_at if verification is Verification.VERIFIED else None,
-        "valid_until": record.valid_until,
-        "notes": record.notes,
-        "raw": _jsonable(record.raw),
-    }
-
-
-def _jsonable(raw: Any) -> Any:
-    """The raw input as JSON can hold it: unchanged when it already is JSON (a CSV row always
-    is); a number JSON cannot hold (NaN, infinity) becomes null and anything else its text."""
-    if isinstance(raw, dict):
-        if all(isinstance(value, str) for value in raw.values()):
-            return raw
-        return {str(key): _jsonable(value) for key, value in raw.items()}
-    if isinstance(raw, list | tuple):
-        return [_jsonable(value) for value in raw]
-    if isinstance(raw, float) and not math.isfinite(raw):
-        return None
-    if raw is None or isinstance(raw, str | int | float | bool):
-        return raw
-    return str(raw)
 
 
 def run_record_import(
@@ -312,8 +280,12 @@ def run_record_import(
         writer = _BatchWriter(session, batch, summary)
         with path.open("rb") as handle:
             reader = _CountingReader(handle, path.stat().st_size, progress)
-            for parsed in parse_file(importer, reader, path.name):
-                writer.take(parsed)
+            if isinstance(importer, RecordsCsvImporter):
+                for checked in importer.parse_blocks(reader, path.name):
+                    writer.take_block(checked, importer.parse_row)
+            else:
+                for parsed in parse_file(importer, reader, path.name):
+                    writer.take(parsed)
         writer.flush()
         summary.loaded = batch_record_count(session, batch.id)
         summary.duplicates = writer.attempted - summary.loaded

@@ -18,6 +18,34 @@ from data_model.models import SourceKind, Verification
 MAX_KEY_LENGTH = 128
 
 
+def source_key(namespace: str, source_id: str) -> str:
+    """The dedupe key of a record the source gave an id."""
+    key = f"{namespace}:{source_id.strip()}"
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{namespace}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def hashed_key(normalised: str) -> str:
+    """The dedupe key of a record without an id: a hash of `normalised_record`."""
+    return f"hash:{hashlib.sha256(normalised.encode()).hexdigest()}"
+
+
+def normalised_record(
+    person: str, activity: str | None, competency: str | None, occurred_at: datetime,
+    score: float | None, max_score: float | None, rating: float | None, passed: bool | None,
+    completed: bool | None, source_kind: SourceKind | None,
+) -> str:  # fmt: skip
+    """What makes two rows the same record, whatever file or column order they came in."""
+    return json.dumps(
+        [
+            person.strip().lower(), (activity or "").strip(), (competency or "").strip(),
+            occurred_at.isoformat(), score, max_score, rating, passed, completed,
+            str(source_kind),
+        ]
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RecordInput:
     """One learning record as read, before its person and activity are looked up.
@@ -52,20 +80,14 @@ class RecordInput:
     def dedupe_key(self) -> str:
         """The source's id when it has one, else a hash of the normalised record."""
         if self.source_id:
-            key = f"{self.namespace}:{self.source_id.strip()}"
-            if len(key) <= MAX_KEY_LENGTH:
-                return key
-            return f"{self.namespace}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
-        return f"hash:{hashlib.sha256(self.normalised().encode()).hexdigest()}"
+            return source_key(self.namespace, self.source_id)
+        return hashed_key(self.normalised())
 
     def normalised(self) -> str:
         """What makes two rows the same record, whatever file or column order they came in."""
-        return json.dumps(
-            [
-                self.person.strip().lower(), (self.activity or "").strip(),
-                (self.competency or "").strip(), self.occurred_at.isoformat(), self.score,
-                self.max_score, self.rating, self.passed, self.completed, str(self.source_kind),
-            ]
+        return normalised_record(
+            self.person, self.activity, self.competency, self.occurred_at, self.score,
+            self.max_score, self.rating, self.passed, self.completed, self.source_kind,
         )  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:

@@ -2,17 +2,32 @@
 
 Columns: record_id, person (id or email), activity or competency, occurred_at, score with
 max_score, or rating, passed, completed, source, verified_by, valid_until, notes.
+
+Rows are validated one by one by `RecordRow` (`parse`), or a block at a time column-wise
+(`parse_blocks`, what imports use): a row is accepted there only when every field is in a
+plain form whose value is certain to be what `RecordRow` gives; every other row (rejected,
+or valid in an odd form) goes back to `parse_row`, so the outcome is the same either way.
 """
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, BinaryIO, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from data_model.models import SourceKind, Verification
-from loaders.csv_stream import read_rows
-from loaders.fields import Number, Text, YesNo, blank_to_none, rejected_for
+from loaders.csv_stream import RowBlock, read_blocks, read_rows
+from loaders.fields import (
+    Number,
+    Text,
+    YesNo,
+    blank_to_none,
+    boolean,
+    finite,
+    rejected_for,
+)
 from loaders.record_input import ParsedRow, RecordImporter, RecordInput, RowRejected
 
 REQUIRED = {"person", "occurred_at"}
@@ -94,6 +109,11 @@ class RecordsCsvImporter(RecordImporter):
         for number, row in read_rows(stream, file_name, REQUIRED, self.mapping):
             yield self.parse_row(number, row)
 
+    def parse_blocks(self, stream: BinaryIO, file_name: str) -> Iterator["CheckedBlock"]:
+        """The file a block of rows at a time, each with the rows validated column-wise."""
+        for block in read_blocks(stream, file_name, REQUIRED, self.mapping):
+            yield check_block(block, self.days_from)
+
     def parse_row(self, number: int, row: dict[str, str]) -> ParsedRow:
         try:
             valid = RecordRow.model_validate(row)
@@ -110,3 +130,119 @@ class RecordsCsvImporter(RecordImporter):
             verification=valid.verification, valid_until=valid.valid_until,
             notes=valid.notes or "", source_id=valid.record_id,
         )  # fmt: skip
+
+
+INVALID = object()
+"""A value the column-wise check leaves to `RecordRow` (which may reject it, or not)."""
+PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+VERIFICATIONS = {member.value: member for member in Verification}
+
+
+@dataclass(frozen=True)
+class CheckedBlock:
+    """A block of rows and, for the rows accepted column-wise (`accepted`, positions in the
+    block), each `RecordInput` field as a list; the other rows need `parse_row`."""
+
+    block: RowBlock
+    accepted: list[int]
+    fields: dict[str, list[Any]]
+
+
+def check_block(block: RowBlock, days_from: date | None) -> CheckedBlock:
+    """Validate a block column by column, each distinct value parsed once."""
+    text = _distinct_once(_text)
+    fields = {
+        "source_id": [_text(value) for value in block.column("record_id")],
+        "person": _required(text(block.column("person"))),
+        "activity": text(block.column("activity")),
+        "competency": text(block.column("competency")),
+        "occurred_at": _distinct_once(lambda value: _when(value, days_from))(
+            block.column("occurred_at")
+        ),
+        "score": _distinct_once(finite)(block.column("score")),
+        "max_score": _distinct_once(finite)(block.column("max_score")),
+        "rating": _distinct_once(finite)(block.column("rating")),
+        "passed": _distinct_once(boolean)(block.column("passed")),
+        "completed": _distinct_once(boolean)(block.column("completed")),
+        "source_kind": _distinct_once(_source)(block.column("source")),
+        "verified_by": text(block.column("verified_by")),
+        "verification": _distinct_once(_verification)(block.column("verification")),
+        "valid_until": _distinct_once(_plain_date)(block.column("valid_until")),
+        "notes": [_text(value) or "" for value in block.column("notes")],
+    }
+    accepted = [
+        index
+        for index, row in enumerate(zip(*fields.values(), strict=True))
+        if INVALID not in row and _consistent(*row[2:4], *row[5:8])
+    ]
+    return CheckedBlock(block, accepted, {
+        name: [values[index] for index in accepted] for name, values in fields.items()
+    })  # fmt: skip
+
+
+def _consistent(
+    activity: str | None, competency: str | None,
+    score: float | None, max_score: float | None, rating: float | None,
+) -> bool:  # fmt: skip
+    """`RecordRow._consistent` as a test: False sends the row to `parse_row` to be rejected."""
+    return bool(
+        (activity or competency)
+        and (score is None or (score >= 0 and max_score is not None))
+        and (max_score is None or max_score > 0)
+        and (rating is None or 0 <= rating <= 100)
+    )
+
+
+def _distinct_once(parse: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """`parse` over a column, each distinct value parsed once; a value `parse` refuses
+    becomes INVALID."""
+
+    def parse_column(values: list[Any]) -> list[Any]:
+        parsed: dict[Any, Any] = {}
+        out = []
+        for value in values:
+            try:
+                out.append(parsed[value])
+            except KeyError:
+                try:
+                    parsed[value] = parse(value)
+                except (ValueError, OverflowError):
+                    parsed[value] = INVALID
+                out.append(parsed[value])
+        return out
+
+    return parse_column
+
+
+def _text(value: str | None) -> str | None:
+    return (value.strip() or None) if value is not None else None
+
+
+def _required(values: list[str | None]) -> list[Any]:
+    return [INVALID if value is None else value for value in values]
+
+
+def _when(value: str | None, days_from: date | None) -> datetime:
+    text = _text(value)
+    if text is None:
+        raise ValueError("occurred_at is required")
+    return parse_when(text, days_from)
+
+
+def _verification(value: str | None) -> Verification | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if text not in VERIFICATIONS:
+        raise ValueError(text)
+    return VERIFICATIONS[text]
+
+
+def _plain_date(value: str | None) -> date | None:
+    """YYYY-MM-DD; any other form is left to pydantic, whose date parsing is broader."""
+    text = _text(value)
+    if text is None:
+        return None
+    if not PLAIN_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)

@@ -2,6 +2,7 @@
 refused file changes nothing."""
 
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from loaders.csv_stream import parse_mapping
 from loaders.errors import FileRefused
 from loaders.framework_yaml import add_framework, parse_framework_yaml
 from loaders.pipeline import run_record_import
+from loaders.record_input import RecordImporter
 from loaders.records_csv import RecordsCsvImporter
 from loaders.roster_csv import import_roster
 
@@ -384,3 +386,135 @@ def test_rosters_and_catalogues_of_any_bytes_never_crash_or_half_write(
             assert table_counts(organisation) == before
             continue
         assert summary.loaded + summary.rejected <= summary.rows
+
+
+# The column-wise path for record files gives what the row-by-row path gives
+
+
+FIELD_VALUES = {
+    "record_id": ["", " r1 ", "r2", "x" * 200],
+    "person": ["P1", " pat@example.com ", "", "  ", "NOBODY", "PAT@EXAMPLE.COM"],
+    "activity": ["", "SQL-101", " SQL-CERT ", "UNKNOWN"],
+    "competency": ["", "SQL", " COMM ", "NOPE"],
+    "occurred_at": ["2026-01-01", "2026-01-01T10:00:00Z", " 2026-01-01 ", "2026-02-30", "12",
+                    "-3", "", "1899-12-31", "2026-01-01T10:00:00+02:00", "20260101"],
+    "score": ["", "5", " 5 ", "-1", "1e13", "nan", "1_000", "inf", "0", "abc"],
+    "max_score": ["", "100", "0", "-2", " 10 "],
+    "rating": ["", "3", "3.5", "101", "-0.5", "x"],
+    "passed": ["", "yes", " Y ", "maybe", "FAIL"],
+    "completed": ["", "complete", "no", "2"],
+    "source": ["", "exam", " Self ", "nonsense", "self report", "certification"],
+    "verified_by": ["", "M1", "P1", "nobody"],
+    "verification": ["", "verified", " pending ", "VERIFIED", "bogus"],
+    "valid_until": ["", "2028-01-01", "2026-13-01", "20260101", "2026-01-01T00:00:00",
+                    "0000-01-01"],
+    "notes": ["", " a note ", "=1+1"],
+}  # fmt: skip
+PLAIN_ROW = ["r9", "P1", "SQL-101", "", "2026-01-01", "5", "10", "", "", "yes", "", "", "", "",
+             ""]  # fmt: skip
+record_rows = st.lists(
+    st.tuples(*(st.sampled_from([plain] * 6 + values)
+                for plain, values in zip(PLAIN_ROW, FIELD_VALUES.values(), strict=True)))
+    .flatmap(lambda row: st.sampled_from([15, 15, 15, 1, 4, 8]).map(lambda n: list(row[:n]))),
+    min_size=1,
+    max_size=12,
+)  # fmt: skip
+ONE_ODD_FIELD = [
+    [*PLAIN_ROW[:at], value, *PLAIN_ROW[at + 1 :]]
+    for at, values in enumerate(FIELD_VALUES.values())
+    for value in values
+]
+
+
+def accepted_rows_match_parse_row(rows: list[list[str]], days_from) -> int:
+    """Check every row accepted column-wise against `parse_row`; how many were accepted."""
+    import csv
+    import io
+
+    from loaders.record_input import RecordInput
+
+    text = io.StringIO()
+    csv.writer(text).writerows([list(FIELD_VALUES), *rows])
+    importer = RecordsCsvImporter(days_from=days_from)
+    accepted = 0
+    for checked in importer.parse_blocks(io.BytesIO(text.getvalue().encode()), "rows.csv"):
+        for at, position in enumerate(checked.accepted):
+            number, row = checked.block.numbers[position], checked.block.row(position)
+            fields = {name: values[at] for name, values in checked.fields.items()}
+            assert importer.parse_row(number, row) == RecordInput(number, row, **fields)
+            accepted += 1
+    return accepted
+
+
+@pytest.mark.parametrize("days_from", [None, date(2025, 9, 1)])
+def test_rows_with_one_odd_field_are_accepted_column_wise_only_as_parse_row_takes_them(
+    days_from,
+) -> None:
+    assert accepted_rows_match_parse_row(ONE_ODD_FIELD, days_from) > len(FIELD_VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=record_rows, from_module_start=st.booleans())
+def test_a_row_accepted_column_wise_is_the_record_parse_row_gives(
+    rows: list[list[str]], from_module_start: bool
+) -> None:
+    accepted_rows_match_parse_row(rows, date(2025, 9, 1) if from_module_start else None)
+
+
+def test_plain_rows_are_accepted_column_wise() -> None:
+    import io
+
+    data = (FIXTURES / "records.csv").read_bytes()
+    (checked,) = RecordsCsvImporter().parse_blocks(io.BytesIO(data), "records.csv")
+    assert [checked.block.numbers[p] for p in checked.accepted] == [2, 3, 4, 5, 6, 7, 11]
+
+
+class RowByRow(RecordImporter):
+    """The records CSV importer without its column-wise path."""
+
+    kind = "records"
+
+    def parse(self, stream, file_name):
+        return RecordsCsvImporter().parse(stream, file_name)
+
+
+def stored_outcome(engine: Engine, batch: int) -> tuple[list, list, list]:
+    from data_model.models import RejectedRow, UnmappedRecord
+
+    with Session(engine) as session:
+        records = session.execute(
+            select(*(c for c in LearningRecord.__table__.c
+                     if c.name not in {"id", "import_batch_id", "created_at"}))
+            .order_by(LearningRecord.dedupe_key)
+        ).all()  # fmt: skip
+        rejected = session.execute(
+            select(RejectedRow.row_number, RejectedRow.field, RejectedRow.reason, RejectedRow.raw)
+            .where(RejectedRow.batch_id == batch).order_by(RejectedRow.row_number)
+        ).all()  # fmt: skip
+        held = session.execute(
+            select(UnmappedRecord.row_number, UnmappedRecord.kind, UnmappedRecord.key,
+                   UnmappedRecord.record, UnmappedRecord.raw)
+            .where(UnmappedRecord.batch_id == batch).order_by(UnmappedRecord.row_number)
+        ).all()  # fmt: skip
+    return [tuple(r) for r in records], [tuple(r) for r in rejected], [tuple(r) for r in held]
+
+
+@pytest.mark.parametrize("name", ["records.csv", "records_overlap.csv"])
+def test_the_column_wise_import_stores_what_the_row_by_row_import_stores(
+    organisation: Engine, tmp_path: Path, name: str
+) -> None:
+    source = (FIXTURES / name).read_text()
+    path = tmp_path / name
+    # Rows without an id (hashed dedupe key), the same record twice, and an odd date form.
+    path.write_text(source + ",P1,SQL-101,,2026-04-01,7,10,,,yes,,,,\n"
+                    ",P1,SQL-101,,2026-04-01,7,10,,,yes,,,,\n"
+                    "r40,P2,,SQL,2026-04-02T08:00:00.5+01:00,,,3,,,,M1,2027-01-01,x\n")  # fmt: skip
+    outcomes = []
+    for importer in (RowByRow(), RecordsCsvImporter()):
+        summary = run_record_import(organisation, importer, path)
+        outcomes.append(
+            (summary.as_json() | {"batch": None}, stored_outcome(organisation, summary.batch))
+        )
+        undo_batch(organisation, summary.batch)
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1][0]

@@ -1,0 +1,87 @@
+"""Writing learning records fast: one INSERT ... ON CONFLICT DO NOTHING through the driver.
+
+SQLAlchemy's per-row parameter handling costs more than the database's own work at a million
+rows, so rows are built as tuples and handed to the driver's executemany. Each value still
+goes through SQLAlchemy's own bind processor for its column type (time stamps in UTC, JSON,
+enums), so what is stored is exactly what an ORM insert would store; columns whose values
+repeat (dates, enums, flags) convert each distinct value once.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.orm import Session
+
+from data_model.models import LearningRecord
+
+COLUMNS = [
+    "dedupe_key", "person_id", "activity_id", "competency_id", "occurred_at", "score",
+    "max_score", "rating", "passed", "completed", "source_kind", "verification",
+    "verified_by_id", "verified_at", "valid_until", "notes", "raw", "import_batch_id",
+    "created_at",
+]  # fmt: skip
+REPEATING = {"occurred_at", "passed", "completed", "source_kind", "verification",
+             "verified_at", "valid_until", "import_batch_id", "created_at"}  # fmt: skip
+"""Columns with few distinct values: each is converted once per block."""
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+Processor = Callable[[Any], Any]
+
+
+class RecordInserter:
+    """Inserts learning-record rows for one database dialect, skipping known dedupe keys."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        table = LearningRecord.__table__
+        self.processors: list[Processor | None] = [
+            table.c[name].type._cached_bind_processor(dialect) for name in COLUMNS
+        ]
+        placeholder = PLACEHOLDERS[dialect.paramstyle]
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(name) for name in COLUMNS)
+        values = ", ".join(placeholder for _ in COLUMNS)
+        conflict = f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING"
+        # Table and column names are constants; values go as parameters.
+        self.statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({values}) {conflict}"  # noqa: S608
+
+    @classmethod
+    def for_session(cls, session: Session) -> "RecordInserter":
+        return cls(session.get_bind().dialect)
+
+    def rows_of_dicts(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert rows (dicts keyed by column, as `resolve_record` builds them) as tuples."""
+        return self.rows_of_columns({name: [row[name] for row in rows] for name in COLUMNS})
+
+    def rows_of_columns(self, columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
+        """Driver-ready rows from one list of Python values per column."""
+        converted = []
+        for name, processor in zip(COLUMNS, self.processors, strict=True):
+            values = columns[name]
+            if processor is None:
+                converted.append(values)
+            elif name in REPEATING:
+                converted.append(_each_distinct_once(values, processor))
+            else:
+                converted.append([None if v is None else processor(v) for v in values])
+        return list(zip(*converted, strict=True))
+
+    def insert(self, session: Session, rows: list[tuple[Any, ...]]) -> None:
+        """Insert inside the session's transaction; rows whose dedupe key exists are skipped.
+
+        Drivers do not agree on an executemany's row count; callers count the batch's records.
+        """
+        if rows:
+            session.connection().exec_driver_sql(self.statement, rows)
+
+
+def _each_distinct_once(values: list[Any], processor: Processor) -> list[Any]:
+    converted: dict[Any, Any] = {None: None}
+    out = []
+    for value in values:
+        try:
+            out.append(converted[value])
+        except KeyError:
+            converted[value] = processor(value)
+            out.append(converted[value])
+    return out
