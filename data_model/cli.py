@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from data_model.access import OPERATOR, NotPermitted, Viewer, viewer_for_email
 from data_model.audit import record_denied
+from data_model.backup import backup, restore
 from data_model.config import ConfigurationError, resolve_database_url
 from data_model.database import DatabaseUnavailable, open_database, session_factory
 from data_model.mastery_methods import UnknownMethod, parse_method
@@ -129,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
         "recompute", help="rebuild the materialised mastery table from every record"
     )
     _add_common(recompute, as_json=False)
+
+    backup = commands.add_parser(
+        "backup", help="copy the whole database to FILE (SQLite online backup, or pg_dump)"
+    )
+    backup.add_argument("file", metavar="FILE", type=Path)
+    _add_common(backup, as_json=False)
+    restore = commands.add_parser(
+        "restore", help="replace the whole database with the backup in FILE, then migrate it"
+    )
+    restore.add_argument("file", metavar="FILE", type=Path)
+    _add_common(restore, as_json=False)
     for name in VIEWER_COMMANDS:
         commands.choices[name].add_argument(
             "--as",
@@ -332,6 +345,16 @@ def _migrate(_arguments: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def _backup(arguments: argparse.Namespace, engine: Engine) -> int:
+    print(backup(engine, arguments.file))
+    return 0
+
+
+def _restore(arguments: argparse.Namespace, engine: Engine) -> int:
+    print(restore(engine, arguments.file))
+    return 0
+
+
 HANDLERS: dict[str, Handler] = {
     "migrate": _migrate,
     "status": _status,
@@ -341,6 +364,8 @@ HANDLERS: dict[str, Handler] = {
     "progress": _progress,
     "team": _team,
     "candidates": _candidates,
+    "backup": _backup,
+    "restore": _restore,
 }
 
 
