@@ -15,6 +15,7 @@ from loaders.batches import RECORD_BATCHES, BatchError, map_key, undo_batch
 from loaders.errors import FileRefused
 from loaders.mappings import save_mapping
 from ui import imports
+from ui.audited import CSV_MIME, audited_download
 from ui.context import page_context
 from ui.database import engine_for
 from ui.formatting import DAY_FORMAT, whole
@@ -503,14 +504,14 @@ def rejected_card(batches: pd.DataFrame) -> None:
         key=f"data_rejects_batch_{with_rejects['id'].max()}",
     )
     rows = imports.rejected_download(context.database_url, choice)
-    st.download_button(
+    audited_download(
         f"Download {whole(len(rows))} rejected rows (CSV)",
-        data=imports.rejected_rows_csv(rows),
-        file_name=f"pathwise-batch-{choice}-rejected.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
+        imports.rejected_rows_csv(rows),
+        f"pathwise-batch-{choice}-rejected.csv",
+        what="rejected_rows",
+        mime=CSV_MIME,
         key="data_rejects_download",
+        details={"batch": int(choice), "rows": len(rows)},
     )
     st.caption(
         "Each row as it came, with its row number, the field at fault and why. Cells "
