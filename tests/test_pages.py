@@ -17,16 +17,18 @@ from streamlit.testing.v1 import AppTest
 import data_model.config
 from data_model.access import Viewer
 from data_model.database import open_database
+from data_model.goals import role_options
 from data_model.models import Person
 from data_model.queries import (
-    competency_evidence,
     demo_personas,
     evidence_totals,
     organisation_headcount,
     organisation_totals,
     team_overview,
 )
+from data_model.queries.progress import person_progress
 from loaders.demo import seed_demo_organisation
+from ui.progress_view import STATUS_TEXT, level_text, month_text, percent
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
@@ -91,15 +93,14 @@ def day(when: datetime) -> str:
 def expected_metrics(session: Session, viewer: Viewer, page: str) -> dict[str, str]:
     assert viewer.person_id is not None
     if page == "my_progress":
-        totals = evidence_totals(session, viewer, viewer.person_id)
-        assert totals.last_evidence is not None
+        progress = person_progress(session, viewer, viewer.person_id)
+        titles = role_options(session)
         return {
-            "Competencies with evidence": str(
-                len(competency_evidence(session, viewer, viewer.person_id))
-            ),
-            "Learning records": f"{totals.records:,}",
-            "Last evidence": day(totals.last_evidence),
-            "Pending verification": str(totals.pending_verification),
+            "Level attained": level_text(titles, progress.job_family, progress.attained_level),
+            "Next level": level_text(titles, progress.job_family, progress.next_level),
+            "Readiness": percent(progress.readiness),
+            "Status": STATUS_TEXT[progress.status],
+            "Forecast ready": month_text(progress.forecast_ready),
         }
     if page == "my_team":
         team = team_overview(session, viewer, viewer.person_id)
@@ -163,7 +164,7 @@ def test_each_persona_sees_real_numbers_on_their_pages(
 
 
 @pytest.mark.usefixtures("in_project")
-def test_my_progress_shows_the_chart_and_one_row_per_competency(
+def test_my_progress_shows_every_record_on_the_timeline(
     monkeypatch: pytest.MonkeyPatch,
     demo_url: str,
     demo_session: Session,
@@ -171,17 +172,13 @@ def test_my_progress_shows_the_chart_and_one_row_per_competency(
 ) -> None:
     learner = personas["learner"]
     assert learner.person_id is not None
-    evidence = competency_evidence(demo_session, learner, learner.person_id)
+    totals = evidence_totals(demo_session, learner, learner.person_id)
 
     at = open_app(monkeypatch, demo_url, "learner")
 
-    assert len(at.get("plotly_chart")) == 1
-    table = at.dataframe[0].value
-    assert sorted(table["code"]) == sorted(evidence["code"])
-    assert (
-        table.set_index("code")["records"].to_dict()
-        == evidence.set_index("code")["records"].to_dict()
-    )
+    timeline = next(frame.value for frame in at.dataframe if "verifier" in frame.value.columns)
+    assert len(timeline) == totals.records
+    assert (timeline["verification"] == "Pending").sum() == totals.pending_verification
 
 
 @pytest.mark.usefixtures("in_project")
@@ -366,7 +363,7 @@ def test_a_signed_in_manager_gets_their_own_pages_and_no_demo_banner(
 
     assert not at.exception
     assert not at.info
-    assert not at.selectbox
+    assert "view_as" not in [selectbox.key for selectbox in at.selectbox]
     assert metrics(at) == expected_metrics(demo_session, manager, "my_progress")
     at.switch_page(PAGES["my_team"]).run()
     assert metrics(at) == expected_metrics(demo_session, manager, "my_team")
