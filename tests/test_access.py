@@ -7,6 +7,7 @@ with sign-in configured (`at.user`), for each role over every page file in app_p
 
 import io
 import json
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -613,3 +614,36 @@ def test_exports_neutralise_formulas_in_csv_and_excel() -> None:
     sheet = pd.read_excel(io.BytesIO(excel_file(frame)))
     assert sheet["actor"].tolist() == ["'=HYPERLINK(1)", "ann@example.com"]
     assert sheet["when"].iloc[0] > datetime.now() - timedelta(days=2)
+
+
+def test_the_readme_single_sign_on_example_is_complete_and_read_as_configured() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deploying with single sign-on", 1)[1]
+    example = tomllib.loads(section.split("```toml", 1)[1].split("```", 1)[0])
+
+    assert set(example["auth"]) == {
+        "redirect_uri",
+        "cookie_secret",
+        "client_id",
+        "client_secret",
+        "server_metadata_url",
+    }
+    assert example["auth"]["redirect_uri"].endswith("/oauth2callback")
+    assert data_model.config.login_configured(example)
+    assert ld_admin_claim(example) == ("groups", "ld-admins")
+
+
+@pytest.mark.usefixtures("in_project")
+def test_the_team_drill_down_opens_a_report_but_not_a_stranger(demo: Organisation) -> None:
+    report = as_demo_persona("manager", person=demo.learner_key)
+    report.switch_page("app_pages/my_team.py").run()
+
+    assert not report.exception, [e.value for e in report.exception]
+    assert NOT_PERMITTED not in [error.value for error in report.error]
+    assert any(demo.learner.name in header.value for header in report.subheader)
+
+    stranger = as_demo_persona("manager", person=demo.stranger_key)
+    stranger.switch_page("app_pages/my_team.py").run()
+
+    assert [error.value for error in stranger.error] == [NOT_PERMITTED]
+    assert not stranger.dataframe
