@@ -151,7 +151,7 @@ def test_the_ld_admin_gets_the_data_page_with_the_kind_and_the_uploader(
     assert kind.value == ui.imports.RECORDS
     [uploader] = at.get("file_uploader")
     assert uploader.label == "Learning records CSV file"
-    assert "50 MB" in uploader.help
+    assert "200 MB" in uploader.help
     assert any(info.value.startswith("Choose a learning records CSV file") for info in at.info)
     assert not at.error
 
