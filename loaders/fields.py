@@ -19,6 +19,24 @@ def blank_to_none(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters (NUL breaks PostgreSQL text, ESC terminals) and bidirectional overrides
+(which make a name read backwards); tabs and line breaks become spaces instead."""
+
+
+def one_line(value: Any, limit: int, what: str) -> str | None:
+    """A name-like cell as one line of printable text, or a clear refusal when too long."""
+    text = blank_to_none(value)
+    if text is None:
+        return None
+    text = " ".join(UNPRINTABLE.sub("", str(text)).split())
+    if len(text) > limit:
+        raise ValueError(f"Keep the {what} under {limit} characters.")
+    return text or None
+
+
 def boolean(value: Any) -> bool | None:
     value = blank_to_none(value)
     if value is None:
@@ -57,6 +75,8 @@ YesNo = Annotated[bool | None, BeforeValidator(boolean)]
 
 
 Email = Annotated[str, BeforeValidator(email)]
+Name = Annotated[str, BeforeValidator(lambda value: one_line(value, 256, "name"))]
+Place = Annotated[str | None, BeforeValidator(lambda value: one_line(value, 128, "value"))]
 
 
 def error_message(error: dict[str, Any]) -> str:

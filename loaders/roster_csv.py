@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from data_model.database import upsert_insert
 from data_model.models import JobFamily, Person
 from loaders.csv_stream import read_rows
-from loaders.fields import Email, YesNo, blank_to_none, rejected_for
+from loaders.fields import Email, Name, Place, YesNo, blank_to_none, rejected_for
 from loaders.pipeline import (
     ImportSummary,
     check_size,
@@ -35,13 +35,13 @@ class RosterRow(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     person_id: Annotated[str, BeforeValidator(blank_to_none)]
-    name: Annotated[str, BeforeValidator(blank_to_none)]
+    name: Name
     email: Email
     manager_id: Annotated[str | None, BeforeValidator(blank_to_none)] = None
     job_family: Annotated[str | None, BeforeValidator(blank_to_none)] = None
     title_level: Annotated[int | None, BeforeValidator(blank_to_none)] = None
-    department: Annotated[str | None, BeforeValidator(blank_to_none)] = None
-    location: Annotated[str | None, BeforeValidator(blank_to_none)] = None
+    department: Place = None
+    location: Place = None
     hire_date: Annotated[date | None, BeforeValidator(blank_to_none)] = None
     active: YesNo = None
 
