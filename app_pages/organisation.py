@@ -1,20 +1,75 @@
-"""Organisation: headcount and learning activity across every job family and level."""
+"""Organisation: where people stand on their pathways across the organisation, what holds them
+back, who to put in a programme, whether groups progress alike, and how fresh the data is."""
 
 import streamlit as st
 
-from charts.headcount import headcount_chart
-from data_model.queries.organisation import RECENT_DAYS
-from ui import data
+from charts.equity import equity_chart
+from charts.gaps import top_gaps_chart
+from charts.heatmap import gap_heatmap
+from charts.levels import level_distribution_chart
+from data_model.queries.equity import FEWER_THAN, MINIMUM_GROUP
+from data_model.queries.organisation import RECENT_DAYS, OrganisationFilter, held_back_by
+from ui import organisation as org
+from ui import team
+from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
 from ui.context import page_context
-from ui.formatting import whole
+from ui.formatting import DAY_FORMAT, whole
+
+TOP_GAPS = 10
+HEATMAP_KEY = "department_heatmap"
 
 context = page_context()
-totals = data.organisation_totals(context)
-headcount = data.organisation_headcount(context)
+choices = org.options(context)
 
 st.title("Organisation")
-st.caption("Everyone active on the roster, by job family and pathway level.")
+st.caption(
+    "Everyone active on the roster: the level their evidence attains, what holds them back "
+    "from the next one, and how fresh the evidence is. Filter to look at one part."
+)
 
+with st.container(horizontal=True):
+    family = st.selectbox(
+        "Job family",
+        list(choices.job_families),
+        index=None,
+        format_func=choices.job_families.__getitem__,
+        placeholder="All job families",
+        key="org_family",
+    )
+    department = st.selectbox(
+        "Department",
+        choices.departments,
+        index=None,
+        placeholder="All departments",
+        key="org_department",
+    )
+    location = st.selectbox(
+        "Location",
+        choices.locations,
+        index=None,
+        placeholder="All locations",
+        key="org_location",
+    )
+    level = st.selectbox(
+        "Level",
+        choices.levels,
+        index=None,
+        placeholder="All levels",
+        key="org_level",
+        format_func=lambda rank: f"Level {rank}",
+    )
+where = OrganisationFilter(job_family=family, department=department, location=location, level=level)
+totals = org.totals(context, where)
+
+if totals.people == 0:
+    st.info(
+        "No one matches these filters. Clear a filter to widen the view; if the whole "
+        "roster is empty, load people on the Data page or with `python -m loaders`.",
+        icon=":material/lightbulb:",
+    )
+    st.stop()
+
+progress = org.group(context, where)
 with st.container(horizontal=True):
     st.metric("People", whole(totals.people), border=True)
     st.metric("Managers", whole(totals.managers), border=True)
@@ -22,30 +77,337 @@ with st.container(horizontal=True):
     st.metric(
         f"Records in the last {RECENT_DAYS} days", whole(totals.records_last_90_days), border=True
     )
-
-if totals.people == 0:
-    st.info(
-        "No one is on the roster yet. Load people with `python -m loaders`, then reload.",
-        icon=":material/lightbulb:",
+    st.metric(
+        "Ready for their next level",
+        "—" if progress.share_ready is None else f"{progress.share_ready:.0%}",
+        border=True,
+        help="Of the people with a next level on their pathway, the share whose evidence "
+        "already meets all of it.",
     )
-else:
-    with st.container(border=True):
-        st.subheader("Headcount by pathway level")
-        st.caption(
-            f"{whole(totals.job_families)} job families. Levels are numbered from the entry "
-            "level up; hover a bar for its title in that family."
-        )
-        st.plotly_chart(headcount_chart(headcount), width="stretch")
+
+with st.container(border=True):
+    st.subheader("Levels by job family")
+    basis = st.segmented_control(
+        "Count people by",
+        ["Evidence", "Job title"],
+        default="Evidence",
+        key="org_level_basis",
+        help="Evidence: the highest level whose requirements their evidence meets. "
+        "Job title: the level HR gives them.",
+    )
+    table = org.levels(context, where)
+    column = "headcount" if basis == "Job title" else "attained"
+    st.plotly_chart(
+        level_distribution_chart(table, column),
+        width="stretch",
+        alt="Stacked bars, one per job family, of how many people are at each pathway level, "
+        + ("by job title." if column == "headcount" else "by the level their evidence attains."),
+    )
+    st.caption(
+        f"{whole(totals.job_families)} job families. Darker is more senior; grey is below "
+        "the first level or off the pathway. Hover a bar for the level's title."
+    )
     st.dataframe(
-        headcount,
+        table,
         hide_index=True,
         width="stretch",
-        height="content",
         placeholder="—",
         column_config={
             "job_family": st.column_config.TextColumn("Job family"),
             "rank": st.column_config.NumberColumn("Level", format="%d"),
             "level": st.column_config.TextColumn("Title"),
-            "headcount": st.column_config.NumberColumn("People", format="%d"),
+            "headcount": st.column_config.NumberColumn("By job title", format="%d"),
+            "attained": st.column_config.NumberColumn("By evidence", format="%d"),
         },
     )
+    st.caption(
+        "Table of people per job family and level, by their job title and by the level "
+        "their evidence attains."
+    )
+
+with st.container(border=True):
+    st.subheader("Top gaps")
+    top = progress.top_gaps.head(TOP_GAPS)
+    if top.empty:
+        st.success(
+            "No one here has a gap to their next level: everyone's evidence meets it, or "
+            "they are at the top of their pathway.",
+            icon=":material/check_circle:",
+        )
+    else:
+        st.plotly_chart(
+            top_gaps_chart(top),
+            width="stretch",
+            alt=f"Bar chart of the {len(top)} competencies holding most people back from "
+            "their next level, split into short of the level and short of evidence.",
+        )
+        st.caption(
+            f"The {len(top)} competencies that hold most people back. Blue: their mastery is "
+            "below the requirement. Grey: it is met, but not by enough recent, trusted evidence."
+        )
+
+        st.markdown("**Department by competency**")
+        departments = progress.department_gaps
+        clicked = st.plotly_chart(
+            gap_heatmap(
+                departments,
+                None,
+                colour_title="Share with the gap",
+                value_format=".0%",
+                zmax=1.0,
+            ),
+            width="stretch",
+            key=HEATMAP_KEY,
+            on_select="rerun",
+            selection_mode="points",
+            alt="Heatmap of departments by competency; darker cells mean a larger share of "
+            "the department has that competency as a gap to their next level.",
+        )
+        st.caption(
+            "Each cell is the share of a department's people with a next level for whom the "
+            "competency is a gap. Click a cell, or pick below, to see who and why."
+        )
+        points = clicked.selection.points if clicked else []
+        cell = (points[0]["y"], points[0]["x"]) if points else None
+        names = dict(zip(progress.top_gaps["competency"], progress.top_gaps["name"], strict=True))
+        code = st.selectbox(
+            "Explain a gap",
+            list(names),
+            index=list(names).index(cell[1]) if cell and cell[1] in names else None,
+            format_func=names.__getitem__,
+            placeholder="Choose a competency",
+            key="org_explain_competency",
+        )
+        if code is not None:
+            who = held_back_by(progress, code, cell[0] if cell and cell[1] == code else None)
+            st.dataframe(
+                who[["name", "department", "job_family", "missing"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "name": st.column_config.TextColumn("Name"),
+                    "department": st.column_config.TextColumn("Department"),
+                    "job_family": st.column_config.TextColumn("Job family"),
+                    "missing": st.column_config.TextColumn("What is missing"),
+                },
+            )
+            st.caption(f"The {whole(len(who))} people held back by {names[code]}.")
+            person = st.selectbox(
+                "Whose evidence?",
+                list(who["person_id"]),
+                index=None,
+                format_func=dict(zip(who["person_id"], who["name"], strict=True)).__getitem__,
+                placeholder="Choose a person",
+                key="org_explain_person",
+            )
+            if person is not None:
+                name = str(who.loc[who["person_id"] == person, "name"].iloc[0])
+                team.show_explanation(team.explanation(context, int(person), code), name)
+
+with st.container(border=True):
+    st.subheader("Cohort builder")
+    st.caption(
+        "Find the people of one job family to put in a programme: those at least this ready "
+        "for their next level, and optionally held back by one competency."
+    )
+    with st.form("cohort"):
+        cohort_family = st.selectbox(
+            "Job family",
+            list(choices.job_families),
+            format_func=choices.job_families.__getitem__,
+            key="cohort_family",
+        )
+        min_readiness = st.slider(
+            "At least this ready", 0, 100, 50, step=5, format="%d%%", key="cohort_readiness"
+        )
+        gap_names = dict(
+            zip(progress.top_gaps["competency"], progress.top_gaps["name"], strict=True)
+        )
+        missing = st.selectbox(
+            "Held back by",
+            list(gap_names),
+            index=None,
+            format_func=gap_names.__getitem__,
+            placeholder="Any competency",
+            key="cohort_missing",
+        )
+        built = st.form_submit_button("Build cohort", type="primary")
+    if built or st.session_state.get("cohort_built"):
+        st.session_state["cohort_built"] = True
+        if cohort_family is None:
+            st.info("Load a framework with job families first.", icon=":material/lightbulb:")
+        else:
+            members = org.cohort_of(context, cohort_family, min_readiness / 100, missing)
+            if members.empty:
+                st.info(
+                    "No one fits. Lower the readiness, or choose another competency.",
+                    icon=":material/lightbulb:",
+                )
+            else:
+                st.dataframe(
+                    members,
+                    hide_index=True,
+                    width="stretch",
+                    column_order=[
+                        "name",
+                        "department",
+                        "location",
+                        "attained_level",
+                        "next_level",
+                        "readiness",
+                        "missing",
+                    ],
+                    column_config={
+                        "name": st.column_config.TextColumn("Name"),
+                        "department": st.column_config.TextColumn("Department"),
+                        "location": st.column_config.TextColumn("Location"),
+                        "attained_level": st.column_config.NumberColumn("Level", format="%d"),
+                        "next_level": st.column_config.NumberColumn("Next", format="%d"),
+                        "readiness": st.column_config.ProgressColumn(
+                            "Readiness", format="percent", min_value=0.0, max_value=1.0
+                        ),
+                        "missing": st.column_config.TextColumn("What is missing"),
+                    },
+                )
+                st.caption(
+                    f"Cohort of {whole(len(members))} people in "
+                    f"{choices.job_families[cohort_family]}, highest readiness first."
+                )
+                export = members.rename(columns=str.capitalize)
+                details = {
+                    "job_family": cohort_family,
+                    "min_readiness": min_readiness / 100,
+                    "missing": missing,
+                    "rows": len(members),
+                }
+                with st.container(horizontal=True):
+                    audited_download(
+                        "Download as Excel",
+                        excel_file(export, "Cohort"),
+                        f"cohort-{cohort_family.lower()}.xlsx",
+                        what="cohort",
+                        mime=EXCEL_MIME,
+                        key="cohort_excel",
+                        details=details,
+                    )
+                    audited_download(
+                        "Download as CSV",
+                        csv_file(export),
+                        f"cohort-{cohort_family.lower()}.csv",
+                        what="cohort",
+                        mime=CSV_MIME,
+                        key="cohort_csv",
+                        details=details,
+                    )
+
+with st.container(border=True):
+    st.subheader("Progression equity")
+    st.caption(
+        "How groups compare on readiness and on levelling up over the last year. These are "
+        "differences between groups, not their causes: read them as questions to ask. "
+        f"Groups of fewer than {MINIMUM_GROUP} people are shown as “{FEWER_THAN}”, so no "
+        "one can be singled out. This view covers everyone you may see, whatever the filters."
+    )
+    attribute = st.selectbox(
+        "Compare by",
+        org.attributes(context.database_url),
+        index=None,
+        format_func=lambda name: name.replace("_", " ").capitalize(),
+        placeholder="Choose a roster attribute",
+        key="equity_attribute",
+    )
+    if attribute is not None:
+        groups = org.equity(context, attribute)
+        shown = groups.assign(
+            people=[
+                FEWER_THAN if suppressed else whole(int(people))
+                for people, suppressed in zip(groups["people"], groups["suppressed"], strict=True)
+            ]
+        )
+        if (~groups["suppressed"]).any():
+            st.plotly_chart(
+                equity_chart(groups),
+                width="stretch",
+                alt=f"Grouped bars per {attribute}: the share ready for their next level and "
+                "the share who levelled up in the last year.",
+            )
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+            column_order=["group", "people", "mean_readiness", "share_ready", "level_up_rate"],
+            column_config={
+                "group": st.column_config.TextColumn(attribute.replace("_", " ").capitalize()),
+                "people": st.column_config.TextColumn("People"),
+                "mean_readiness": st.column_config.NumberColumn("Mean readiness", format="percent"),
+                "share_ready": st.column_config.NumberColumn("Ready", format="percent"),
+                "level_up_rate": st.column_config.NumberColumn(
+                    "Levelled up in a year", format="percent"
+                ),
+            },
+        )
+        st.caption(
+            f"Table of {whole(len(groups))} groups by {attribute.replace('_', ' ')}: people, "
+            "mean readiness, share ready and share who levelled up; a dash is a figure whose "
+            f"group is under {MINIMUM_GROUP}."
+        )
+
+with st.container(border=True):
+    st.subheader("Data freshness")
+    fresh = org.data_freshness(context, where)
+    if fresh.imports.empty:
+        st.info(
+            "Nothing has been imported yet: load records on the Data page, or with "
+            "`python -m loaders`, and their dates will show here.",
+            icon=":material/lightbulb:",
+        )
+    else:
+        st.dataframe(
+            fresh.imports,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "source": st.column_config.TextColumn("Source"),
+                "last_import": st.column_config.DatetimeColumn("Last import", format=DAY_FORMAT),
+                "file_name": st.column_config.TextColumn("File"),
+                "imported_by": st.column_config.TextColumn("By"),
+                "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d"),
+                "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="%d"),
+                "imports": st.column_config.NumberColumn("Imports so far", format="%d"),
+                "days_since": st.column_config.NumberColumn("Days ago", format="%d"),
+            },
+        )
+        st.caption("Table of the latest applied import of each source, most recent first.")
+    st.metric(
+        f"No evidence in the last {fresh.quiet_days} days",
+        whole(fresh.quiet_count),
+        border=True,
+        help="Active people matching the filters whose newest record is older than that, or "
+        "who have none.",
+    )
+    if fresh.quiet_count:
+        st.dataframe(
+            fresh.quiet_people.drop(columns="person_id"),
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+            column_config={
+                "name": st.column_config.TextColumn("Name"),
+                "department": st.column_config.TextColumn("Department"),
+                "job_family": st.column_config.TextColumn("Job family"),
+                "manager": st.column_config.TextColumn("Manager"),
+                "last_evidence": st.column_config.DatetimeColumn(
+                    "Last evidence", format=DAY_FORMAT
+                ),
+            },
+        )
+        listed = len(fresh.quiet_people)
+        st.caption(
+            "Table of people without recent evidence, never any first"
+            + (
+                f"; the first {whole(listed)} of {whole(fresh.quiet_count)}."
+                if listed < fresh.quiet_count
+                else "."
+            )
+        )

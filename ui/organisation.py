@@ -1,0 +1,77 @@
+"""Cached reads of the Organisation page, each keyed by `PageContext` and the filter, so an
+L&D admin moving between filters gets each view computed once per five minutes."""
+
+import pandas as pd
+import streamlit as st
+
+from data_model.queries.equity import equity_attributes, progression_equity
+from data_model.queries.freshness import Freshness, freshness
+from data_model.queries.groups import GroupProgress, cohort, group_progress
+from data_model.queries.organisation import (
+    FilterOptions,
+    OrganisationFilter,
+    OrganisationTotals,
+    filter_options,
+    levels_by_family,
+    organisation_headcount,
+    organisation_totals,
+    pathway_levels,
+)
+from ui.context import PageContext
+from ui.database import session_for
+
+TTL = "5m"
+MAX_ENTRIES = 128
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def options(context: PageContext) -> FilterOptions:
+    with session_for(context.database_url) as session:
+        return filter_options(session, context.viewer)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def totals(context: PageContext, where: OrganisationFilter) -> OrganisationTotals:
+    with session_for(context.database_url) as session:
+        return organisation_totals(session, context.viewer, where=where)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Working out everyone's progress")
+def group(context: PageContext, where: OrganisationFilter) -> GroupProgress:
+    with session_for(context.database_url) as session:
+        return group_progress(session, context.viewer, **where.as_kwargs())
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def levels(context: PageContext, where: OrganisationFilter) -> pd.DataFrame:
+    """Per job family and level: people by title and by the level their evidence attains."""
+    with session_for(context.database_url) as session:
+        headcount = organisation_headcount(session, context.viewer, where)
+        family_levels = pathway_levels(session)
+    return levels_by_family(headcount, group(context, where).people, family_levels)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Building the cohort")
+def cohort_of(
+    context: PageContext, job_family: str, min_readiness: float, missing: str | None
+) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return cohort(session, context.viewer, job_family, min_readiness, missing)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def attributes(url: str) -> list[str]:
+    with session_for(url) as session:
+        return equity_attributes(session)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Comparing groups")
+def equity(context: PageContext, attribute: str) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return progression_equity(session, context.viewer, attribute)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def data_freshness(context: PageContext, where: OrganisationFilter) -> Freshness:
+    with session_for(context.database_url) as session:
+        return freshness(session, context.viewer, where)
