@@ -25,6 +25,7 @@ from data_model import pathways as rules_of
 from data_model.access import NotPermitted, Viewer, ensure_can_view, visible_people
 from data_model.audit import record_audit
 from data_model.evidence_source import competency_rules
+from data_model.mastery import CompetencyRules
 from data_model.models import (
     Competency,
     Framework,
@@ -198,7 +199,9 @@ def _goal_rows(session: Session, people: Select) -> pd.DataFrame:
     return frame
 
 
-def _competency_progress(goals: pd.DataFrame, mastery: pd.DataFrame, rules, now) -> pd.DataFrame:
+def _competency_progress(
+    goals: pd.DataFrame, mastery: pd.DataFrame, rules: CompetencyRules, now: datetime
+) -> pd.DataFrame:
     """Each competency goal as a one-requirement level of its own: credit, met, mastery."""
     requirements = pd.DataFrame(
         {
@@ -224,7 +227,11 @@ def _competency_progress(goals: pd.DataFrame, mastery: pd.DataFrame, rules, now)
 
 
 def _role_progress(
-    goals: pd.DataFrame, mastery: pd.DataFrame, rules, pathways, now
+    goals: pd.DataFrame,
+    mastery: pd.DataFrame,
+    rules: CompetencyRules,
+    pathways: rules_of.Pathways,
+    now: datetime,
 ) -> pd.DataFrame:
     """Readiness of each role goal's person for that level, one (family, rank) at a time so a
     person with two role goals gets two readings."""
