@@ -20,10 +20,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer
-from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
-from data_model.mastery import read_evidence, roll_up, weigh
+from data_model.evidence_source import competency_rules
 from data_model.models import Person
 from data_model.queries.groups import _evaluate_group, _members, group_ids
+from data_model.queries.pathway_mastery import mastery_as_of
 from data_model.queries.progress import _pathways, standings
 
 MINIMUM_GROUP = 5
@@ -70,8 +70,7 @@ def _level_ups(
     rules = competency_rules(session)
     pathways = _pathways(session)
     then = datetime.now(UTC) - timedelta(days=LOOKBACK_DAYS)
-    evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
-    mastery = roll_up(weigh(evidence, rules, then), rules)
+    mastery = mastery_as_of(session, ids, rules, then)
     before = standings(members, pathways, mastery, rules, then).held["attained"]
     now = attained_now.dropna()
     return (now > before.reindex(now.index).fillna(0)).astype(float)
@@ -89,7 +88,7 @@ def progression_equity(session: Session, viewer: Viewer, attribute: str) -> pd.D
         raise UnknownAttribute(f"No roster attribute is called '{attribute}'.")
     ids = group_ids(viewer)
     members = _members(session, ids)
-    people, _gaps = _evaluate_group(session, members)
+    people, _gaps = _evaluate_group(session, members, ids)
     people = people.set_index("person_id")
     groups = _attribute_values(session, attribute, ids).reindex(people.index)
     rose = _level_ups(session, ids, members, people["attained_level"].astype(float))

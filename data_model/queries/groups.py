@@ -119,12 +119,15 @@ def group_ids(
     return ids
 
 
-def _evaluate_group(session: Session, members: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per person (PEOPLE_COLUMNS) and the unmet next-level requirement rows, with shortfall."""
+def _evaluate_group(
+    session: Session, members: pd.DataFrame, ids: Select
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per person (PEOPLE_COLUMNS) and the unmet next-level requirement rows, with shortfall.
+    `ids` selects the same people as `members`, for SQL: far faster than a long IN list."""
     rules = competency_rules(session)
     pathways = _pathways(session)
     now = datetime.now(UTC)
-    mastery = _mastery(session, members["person_id"].tolist(), rules, None)
+    mastery = _mastery(session, ids, rules, None)
     standing = standings(members, pathways, mastery, rules, now)
     gaps = _gaps(standing.target_rows)
     scale_min = rules.frame["scale_min"].reindex(gaps["competency_id"]).to_numpy(float)
@@ -220,7 +223,7 @@ def group_progress(
     ids = group_ids(viewer, job_family=job_family, department=department, location=location,
                     level=level, manager_id=manager_id, all_levels=all_levels)  # fmt: skip
     members = _members(session, ids)
-    people, gaps = _evaluate_group(session, members)
+    people, gaps = _evaluate_group(session, members, ids)
     with_next = people[people["next_level"].notna()]
     pairs = zip(with_next["readiness"], with_next["ready"], strict=True)
     bands = [_band(value, is_ready) for value, is_ready in pairs]
@@ -265,8 +268,8 @@ def cohort(
     describe that gap). Highest readiness first."""
     if session.scalar(select(JobFamily.id).where(JobFamily.code == job_family)) is None:
         raise NotFound(f"No job family has the code '{job_family}'.")
-    members = _members(session, group_ids(viewer, job_family=job_family))
-    people, gaps = _evaluate_group(session, members)
+    ids = group_ids(viewer, job_family=job_family)
+    people, gaps = _evaluate_group(session, _members(session, ids), ids)
     chosen = people[people["readiness"].ge(min_readiness - rules_of.EPSILON)]
     if missing_competency is not None:
         wanted = gaps[gaps["competency"] == missing_competency]

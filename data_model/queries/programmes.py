@@ -8,7 +8,7 @@ Method, per activity (and per activity kind, pooling its activities):
    window has ended. Their window starts at the end of the month of completion (so the
    completion itself is already counted at the start) and ends `window_days` later.
 2. **Gain.** Mastery in each competency the activity is tagged with, as of the window's end
-   minus as of its start, by the one engine (see `progress.mastery_series`); a side without
+   minus as of its start, by the one engine (see `pathway_mastery.mastery_series`); a side without
    usable evidence counts as the scale's minimum, a competency with neither is left out. A
    person's gain is the mean over the tagged competencies.
 3. **Comparison.** For each participant, the people with the same job family and title level
@@ -37,7 +37,7 @@ from data_model.mastery import read_evidence
 from data_model.models import Activity, ActivityCompetency, LearningRecord, Verification
 from data_model.queries.evidence import read_frame
 from data_model.queries.groups import _members, group_ids
-from data_model.queries.progress import mastery_series
+from data_model.queries.pathway_mastery import mastery_series
 
 MINIMUM_GROUP = 5
 HISTORY_MONTHS = 24

@@ -7,20 +7,18 @@ month end through the engine (the same path as `people_mastery(..., as_of=end_of
 which does not return the per-level support the rules need).
 """
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, Text, cast, or_, select, type_coerce
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from data_model import pathways as rules_of
 from data_model.access import Viewer, ensure_can_view, visible_people
-from data_model.bulk import collector_paused
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
-from data_model.mastery import PAIR, CompetencyRules, level_terms, read_evidence, roll_up, weigh
+from data_model.mastery import PAIR, CompetencyRules, read_evidence
 from data_model.models import (
     Activity,
     ActivityCompetency,
@@ -28,13 +26,13 @@ from data_model.models import (
     JobFamily,
     LearningRecord,
     LevelRequirement,
-    MasteryScore,
     PathwayLevel,
     Person,
 )
 from data_model.pathways import Recommendation
 from data_model.queries.evidence import read_frame
-from data_model.queries.mastery import NotFound, end_of_day, month_ends
+from data_model.queries.mastery import NotFound, month_ends
+from data_model.queries.pathway_mastery import current_mastery, mastery_as_of, mastery_series
 
 HISTORY_MONTHS = 12
 STALL = rules_of.STALL_DAYS
@@ -151,110 +149,12 @@ def _done(session: Session, ids: list[int]) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-MASTERY_COLUMNS = ["person_id", "competency_id", "mastery", "support_levels", "last_evidence_at"]
-
-
-def current_mastery(
-    session: Session, ids: Select | list[int], rules: CompetencyRules, now: datetime
-) -> pd.DataFrame:
-    """MASTERY_COLUMNS from the materialised table, support faded to `now` (as
-    `mastery.aged_support` does): just what the pathway rules read. support_levels holds one
-    array per row, zero-padded to the widest scale. Rows come straight from the cursor and are
-    parsed column-wise (one JSON document for all the support lists): at 100,000 rows several
-    times faster than letting each row convert itself."""
-    statement = select(
-        MasteryScore.person_id,
-        MasteryScore.competency_id,
-        MasteryScore.mastery,
-        cast(MasteryScore.support_levels, Text),
-        type_coerce(MasteryScore.last_evidence_at, String()),
-        type_coerce(MasteryScore.as_of, String()),
-    ).where(MasteryScore.person_id.in_(ids))
-    with collector_paused():
-        rows = session.connection().execute(statement).cursor.fetchall()
-        if not rows:
-            return pd.DataFrame(columns=MASTERY_COLUMNS)
-        person, competency, mastery, support, last, as_of = zip(*rows, strict=True)
-        lists = json.loads("[" + ",".join(text or "[]" for text in support) + "]")
-    competency_ids = pd.Series(competency, dtype="int64")
-    since = pd.Timestamp(now) - pd.to_datetime(pd.Series(as_of), utc=True, format="ISO8601")
-    half_life = rules.frame["half_life_days"].reindex(competency_ids).to_numpy(float)
-    fade = 0.5 ** (since.dt.total_seconds().to_numpy(float) / 86_400 / half_life)
-    aged = rules_of.support_matrix(lists) * fade[:, None]
-    return pd.DataFrame(
-        {
-            "person_id": pd.Series(person, dtype="int64"),
-            "competency_id": competency_ids,
-            "mastery": pd.Series(mastery, dtype="float64"),
-            "support_levels": list(aged),
-            "last_evidence_at": pd.to_datetime(pd.Series(last), utc=True, format="ISO8601"),
-        }
-    )
-
-
 def _mastery(
     session: Session, ids: Select | list[int], rules: CompetencyRules, as_of: datetime | None
 ) -> pd.DataFrame:
     if as_of is None:
         return current_mastery(session, ids, rules, datetime.now(UTC))
-    raw = read_raw_evidence(session, raw_evidence_query(ids))
-    return roll_up(weigh(read_evidence(raw), rules, as_of), rules)
-
-
-def mastery_series(
-    evidence: pd.DataFrame,
-    pairs: pd.DataFrame,
-    rules: CompetencyRules,
-    days: list[date],
-    with_support: bool = True,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Mastery (pairs x days, NaN without usable evidence) and, `with_support`, support per
-    level (pairs x days x levels) of `pairs` (person_id, competency_id) as of the end of each
-    of `days`, from `evidence` (as `read_evidence` gives it).
-
-    The arithmetic of `weigh` and `roll_up`, done for every day over one weighing: a weight as
-    of day d is trust x tag weight x 0.5 ** (age at d / half-life), zero before the evidence
-    was shown and after a certificate expired; per pair, level and day the sums over the
-    relevant evidence give mastery and support exactly as the engine does. Competencies rolled
-    up by another method take their mastery from `roll_up`, day by day.
-    """
-    moments = [end_of_day(day) for day in days]
-    weighted = weigh(evidence, rules, moments[-1]).merge(
-        pairs[PAIR].assign(pair=np.arange(len(pairs))), on=PAIR
-    )
-    top = int(rules.frame["scale_max"].max())
-    share = np.zeros((len(pairs), len(days)))
-    usable = np.zeros((len(pairs), len(days)))
-    support_levels = np.zeros((len(pairs), len(days), top)) if with_support else None
-    if len(weighted):
-        support, relevant, _levels = level_terms(weighted, rules)
-        shown = weighted["occurred_at"].dt.tz_convert(None).to_numpy("datetime64[ns]")
-        half_life = rules.frame["half_life_days"].reindex(weighted["competency_id"]).to_numpy()
-        valid_until = pd.to_datetime(weighted["valid_until"]).to_numpy("datetime64[ns]")
-        base = (weighted["trust"] * weighted["tag_weight"]).to_numpy(float)
-        code = weighted["pair"].to_numpy(int)
-        for column, (day, moment) in enumerate(zip(days, moments, strict=True)):
-            age = (np.datetime64(moment.replace(tzinfo=None), "ns") - shown) / np.timedelta64(
-                1, "D"
-            )
-            live = (age >= 0) & ~(valid_until < np.datetime64(day, "ns"))
-            weight = np.where(live, base * 0.5 ** (np.maximum(age, 0.0) / half_life), 0.0)
-            usable[:, column] = np.bincount(code, weights=weight > 0, minlength=len(pairs))
-            for level in range(top):
-                on = weight * relevant[:, level]
-                below = np.bincount(code, weights=on, minlength=len(pairs))
-                above = np.bincount(code, weights=on * support[:, level], minlength=len(pairs))
-                share[:, column] += np.divide(above, below, out=np.zeros_like(above),
-                                              where=below > 0)  # fmt: skip
-                if support_levels is not None:
-                    support_levels[:, column, level] = below
-    settings = rules.frame.reindex(pairs["competency_id"])
-    mastery = settings["scale_min"].to_numpy(float)[:, None] + share
-    other_method = (settings["method"] != "evidence").to_numpy()
-    if other_method.any():
-        mastery[other_method] = _by_roll_up(evidence, rules, moments, pairs[other_method])
-    mastery[usable == 0] = np.nan
-    return mastery, support_levels
+    return mastery_as_of(session, ids, rules, as_of)
 
 
 def _history(
@@ -272,17 +172,6 @@ def _history(
     mastery, support = mastery_series(evidence, pairs, rules, days)
     series = _readiness_series(requirements, pairs, mastery, support, rules, days)
     return series.reindex(pd.Index(ids, name="person_id"), fill_value=1.0)
-
-
-def _by_roll_up(
-    evidence: pd.DataFrame, rules: CompetencyRules, moments: list[datetime], pairs: pd.DataFrame
-) -> np.ndarray:
-    """Mastery of `pairs` (rows) at each of `moments` (columns) through `roll_up` itself."""
-    columns = []
-    for moment in moments:
-        found = roll_up(weigh(evidence, rules, moment), rules)
-        columns.append(pairs.merge(found[[*PAIR, "mastery"]], on=PAIR, how="left")["mastery"])
-    return np.column_stack(columns).astype(float)
 
 
 def _readiness_series(
