@@ -196,6 +196,38 @@ if not table.empty:
             person_id = int(table.loc[table["name"] == cell[0], "person_id"].iloc[0])
             team.show_explanation(team.explanation(context, person_id, cell[1]), cell[0])
 
+    st.subheader("Their learning goals")
+    goals = team.team_goals(context, tuple(int(i) for i in table["person_id"]))
+    if goals.empty:
+        st.info(
+            "None of your reports has set a learning goal yet. A goal (a competency to a "
+            "level, or a role, by a date) is set on their own My progress page; a "
+            "conversation about where they want to go is a good start.",
+            icon=":material/flag:",
+        )
+    else:
+        names = dict(zip(table["person_id"], table["name"], strict=True))
+        st.dataframe(
+            goals.assign(name=goals["person_id"].map(names)),
+            hide_index=True,
+            width="stretch",
+            column_order=["name", "target", "target_date", "progress", "status", "overdue"],
+            column_config={
+                "name": st.column_config.TextColumn("Name"),
+                "target": st.column_config.TextColumn("Goal"),
+                "target_date": st.column_config.DateColumn("By", format=DAY_FORMAT),
+                "progress": st.column_config.ProgressColumn(
+                    "Progress", format="percent", min_value=0.0, max_value=1.0
+                ),
+                "status": st.column_config.TextColumn("Status"),
+                "overdue": st.column_config.CheckboxColumn("Overdue"),
+            },
+        )
+        st.caption(
+            f"Table of your reports' {whole(len(goals))} learning goals with the target date, "
+            "progress toward each as a bar, status and whether it is overdue."
+        )
+
     st.subheader("Attest a skill")
     st.caption(
         "Rate a report on a competency from what you have seen them do. The rating counts as "

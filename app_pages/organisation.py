@@ -7,6 +7,7 @@ from charts.equity import equity_chart
 from charts.gaps import top_gaps_chart
 from charts.heatmap import gap_heatmap
 from charts.levels import level_distribution_chart
+from charts.programmes import programme_chart
 from data_model.queries.equity import FEWER_THAN, MINIMUM_GROUP
 from data_model.queries.organisation import RECENT_DAYS, OrganisationFilter, held_back_by
 from ui import organisation as org
@@ -352,6 +353,88 @@ with st.container(border=True):
             "mean readiness, share ready and share who levelled up; a dash is a figure whose "
             f"group is under {MINIMUM_GROUP}."
         )
+
+with st.container(border=True):
+    st.subheader("Programme effectiveness")
+    st.caption(
+        "Whether people who complete an activity gain more mastery in what it teaches, over "
+        "the weeks after, than people of the same job family and level who did not. An "
+        "observed difference, not a measured effect: who takes a programme is not random. "
+        f"Groups of fewer than {MINIMUM_GROUP} are shown as “{FEWER_THAN}”. This view covers "
+        "everyone you may see, whatever the filters."
+    )
+    window = st.selectbox(
+        "Window after completion",
+        [30, 90, 180],
+        index=None,
+        format_func=lambda days: f"{days} days",
+        placeholder="Choose a window to compare",
+        key="programme_window",
+    )
+    if window is not None:
+        results = org.programmes(context, window)
+        if results.empty:
+            st.info(
+                "No activity has completions in the last two years yet: import completion "
+                "records, and programmes will be compared here.",
+                icon=":material/lightbulb:",
+            )
+        else:
+            kinds = results[(results["scope"] == "kind") & ~results["suppressed"]]
+            if kinds["comparison_gain"].notna().any():
+                st.plotly_chart(
+                    programme_chart(kinds),
+                    width="stretch",
+                    alt="Grouped bars per kind of activity: mean mastery gained by those who "
+                    "completed one beside a comparison group of the same family and level.",
+                )
+            shown = results.assign(
+                participants=[
+                    FEWER_THAN if suppressed else whole(int(count))
+                    for count, suppressed in zip(
+                        results["participants"], results["suppressed"], strict=True
+                    )
+                ],
+                activity=results["activity"].fillna("All of this kind"),
+                kind=results["kind"].str.replace("_", " ").str.capitalize(),
+            )
+            st.dataframe(
+                shown,
+                hide_index=True,
+                width="stretch",
+                placeholder="—",
+                column_order=[
+                    "activity",
+                    "kind",
+                    "participants",
+                    "comparison_people",
+                    "participant_gain",
+                    "comparison_gain",
+                    "difference",
+                ],
+                column_config={
+                    "activity": st.column_config.TextColumn("Activity"),
+                    "kind": st.column_config.TextColumn("Kind"),
+                    "participants": st.column_config.TextColumn("Completed it"),
+                    "comparison_people": st.column_config.NumberColumn(
+                        "Comparison people", format="%d"
+                    ),
+                    "participant_gain": st.column_config.NumberColumn("Their gain", format="%+.2f"),
+                    "comparison_gain": st.column_config.NumberColumn(
+                        "Comparison gain", format="%+.2f"
+                    ),
+                    "difference": st.column_config.NumberColumn(
+                        "Difference",
+                        format="%+.2f",
+                        help="Their gain minus the comparison's, in levels of the scale.",
+                    ),
+                },
+            )
+            st.caption(
+                f"Table of {whole(int((results['scope'] == 'activity').sum()))} activities "
+                f"and their kinds: mean mastery gained in the {window} days after completing, "
+                "beside the comparison group, and the difference, in levels of the scale."
+            )
 
 with st.container(border=True):
     st.subheader("Data freshness")

@@ -50,6 +50,7 @@ from data_model.queries.organisation import (
     organisation_headcount,
     organisation_totals,
 )
+from data_model.queries.programmes import programme_effectiveness
 from loaders.demo import seed_demo_organisation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -431,3 +432,24 @@ def test_freshness_shows_the_last_import_of_each_source(
     assert metrics(at)["No evidence in the last 180 days"] == f"{quiet:,}"
     if quiet:
         assert table_with(at, "manager")["name"].tolist() == people["name"].tolist()
+
+
+def test_programme_effectiveness_compares_each_kind_with_its_comparison_group(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, admin: Viewer
+) -> None:
+    with Session(demo_engine) as session:
+        expected = programme_effectiveness(session, admin, 90)
+    at = open_organisation(monkeypatch, demo_url)
+    assert not any("difference" in table.value.columns for table in at.dataframe)
+
+    at.selectbox(key="programme_window").select(90).run()
+
+    shown = table_with(at, "difference")
+    assert len(shown) == len(expected)
+    assert shown["difference"].tolist() == pytest.approx(expected["difference"].tolist(),
+                                                         nan_ok=True)  # fmt: skip
+    small = expected["suppressed"].to_numpy()
+    assert set(shown.loc[small, "participants"]) <= {FEWER_THAN}
+    assert "not a measured effect" in " ".join(c.value for c in at.caption)
+    assert any("completed one beside a comparison group" in chart.proto.alt
+               for chart in at.get("plotly_chart"))  # fmt: skip

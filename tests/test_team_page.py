@@ -26,6 +26,7 @@ from data_model.access import NotPermitted, Viewer
 from data_model.attestation import InvalidAttestation, attest
 from data_model.database import open_database
 from data_model.evidence_source import competency_rules
+from data_model.goals import people_goals, set_goal
 from data_model.models import (
     AuditEntry,
     Competency,
@@ -39,7 +40,7 @@ from data_model.models import (
 )
 from data_model.queries import demo_personas
 from data_model.queries.mastery import explain_mastery, find_competency
-from data_model.queries.progress import person_progress, team_progress
+from data_model.queries.progress import candidates, person_progress, team_progress
 from data_model.queries.team import STATUS_LABELS
 from data_model.rollup import compute_mastery, pairs_of_records, recompute_all
 from data_model.verification import (
@@ -388,6 +389,7 @@ def test_the_table_shows_each_reports_level_readiness_and_status(
             assert row["readiness"] == pytest.approx(progress.readiness)
     assert [s.value for s in at.subheader][:1] == ["Your reports"]
     assert any(c.value.startswith(f"Table of your {len(table)} direct reports") for c in at.caption)
+    assert any(i.value.startswith("None of your reports has set a learning goal") for i in at.info)
     [heatmap] = at.get("plotly_chart")
     assert "Heatmap of your reports by competency" in heatmap.proto.alt
     gaps = sum(len(p.gaps) for p in expected.people)
@@ -643,3 +645,43 @@ def test_downloads_are_real_csv_and_excel_with_formulas_neutralised_and_audited(
             manager.email, "team", "my-team.csv",
         )  # fmt: skip
         assert entry.details == {"rows": len(table)}
+
+
+def test_their_learning_goals_show_with_progress(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
+) -> None:
+    with Session(demo_engine) as session, session.begin():
+        learner = demo_personas(session)["learner"]
+        assert learner.person_id is not None
+        competency_id = find_competency(session, "PR-COMM")
+        goal = {"competency_id": competency_id, "target_level": 5.0,
+                "target_date": (NOW + timedelta(days=90)).date()}  # fmt: skip
+        set_goal(session, learner, learner.person_id, goal)
+        expected = people_goals(session, manager, [learner.person_id])
+    at = open_team(monkeypatch, demo_url)
+
+    goals = table_with(at, "target")
+    assert goals["name"].tolist() == [learner.name]
+    assert goals["target"].tolist() == ["Communication to level 5"]
+    assert goals["progress"].tolist() == pytest.approx(expected["progress"].tolist())
+
+
+def test_an_open_role_ranks_internal_candidates_with_their_gaps(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
+) -> None:
+    with Session(demo_engine) as session:
+        expected = candidates(session, manager, "DATA", 3)
+    at = open_team(monkeypatch, demo_url)
+
+    at.selectbox(key="open_role").select(("DATA", 3)).run()
+
+    ranked = table_with(at, "hours")
+    assert ranked["name"].tolist() == [c.name for c in expected]
+    assert ranked["readiness"].tolist() == pytest.approx([c.readiness for c in expected])
+    assert ranked["gaps"].tolist() == [", ".join(g.name for g in c.gaps) or "None"
+                                       for c in expected]  # fmt: skip
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    [found] = [table.value for table in at.dataframe if column in table.value.columns]
+    return found

@@ -17,6 +17,7 @@ from data_model.queries.organisation import (
     organisation_totals,
     pathway_levels,
 )
+from data_model.queries.programmes import programme_effectiveness
 from ui.context import PageContext
 from ui.database import session_for
 
@@ -75,3 +76,9 @@ def equity(context: PageContext, attribute: str) -> pd.DataFrame:
 def data_freshness(context: PageContext, where: OrganisationFilter) -> Freshness:
     with session_for(context.database_url) as session:
         return freshness(session, context.viewer, where)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Comparing programmes")
+def programmes(context: PageContext, window_days: int) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return programme_effectiveness(session, context.viewer, window_days)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from data_model import queries
 from data_model.attestation import Attested, attest
+from data_model.goals import people_goals
 from data_model.queries.mastery import (
     Explanation,
     explain_mastery,
@@ -65,6 +66,13 @@ def my_team_table(context: PageContext) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def my_team_gaps(context: PageContext) -> pd.DataFrame:
     return gap_cells(my_team_progress(context))
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def team_goals(context: PageContext, person_ids: tuple[int, ...]) -> pd.DataFrame:
+    """The active and achieved learning goals of these reports, with progress toward each."""
+    with session_for(context.database_url) as session:
+        return people_goals(session, context.viewer, list(person_ids))
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
