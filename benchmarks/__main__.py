@@ -19,6 +19,7 @@ from benchmarks.imports import import_csv, write_records_csv
 from benchmarks.mastery import reads, rollup_full, rollup_incremental
 from benchmarks.measure import peak_rss_mb, timed
 from benchmarks.pages import page_renders
+from benchmarks.pathways import pathway_reads
 from data_model.database import open_database
 from data_model.models import ImportBatch, Person
 from loaders.batches import undo_batch
@@ -28,6 +29,7 @@ TARGETS = {
     "rollup_incremental_1k_s": 1.0,
     "person_mastery_s": 0.05,
     "team10_s": 0.1,
+    "org_rollup_s": 2.0,
     "page_learner_s": 1.0,
     "page_team_s": 1.0,
     "page_org_s": 1.0,
@@ -93,7 +95,10 @@ def main() -> int:
     undo_batch(engine, _last_batch(engine))
     figures.update(rollup_full(engine))
     figures["rollup_incremental_1k_s"] = rollup_incremental(engine)
-    figures.update(reads(engine))
+    mastery_reads = reads(engine)
+    figures["person_mastery_s"] = mastery_reads["person_mastery_s"]
+    figures["team10_mastery_s"] = mastery_reads["team10_s"]
+    figures.update(pathway_reads(engine))
     url = engine.url.render_as_string(hide_password=False)
     figures.update(page_renders(url))
     figures.update(concurrent_renders(url))
