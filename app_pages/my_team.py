@@ -13,6 +13,7 @@ from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_f
 from ui.context import page_context
 from ui.errors import shown_as_messages
 from ui.formatting import DAY_FORMAT, day, whole
+from ui.progress_view import render_progress
 from ui.viewer import PERSON_PARAMETER, person_from_query
 
 TABLE_KEY = "team_table"
@@ -142,10 +143,11 @@ else:
 drilled = person_from_query(context)
 if drilled is not None:
     with st.container(border=True), shown_as_messages("My team"):
-        progress = team.progress_of(context, drilled)
-        st.subheader(f"{progress.name}: progress")
-        st.caption("Read-only: this is what they see on their own My progress page.")
-        team.show_progress(context, progress, titles=team.titles(context.database_url))
+        st.caption(
+            "A report's progress, read-only: what they see on their own My progress page, "
+            "without their forms and downloads."
+        )
+        render_progress(context, drilled, read_only=True)
         if st.button("Close", icon=":material/close:", key="close_drill_down"):
             st.query_params.pop(PERSON_PARAMETER, None)
             st.session_state.pop(TABLE_KEY, None)

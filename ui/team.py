@@ -16,21 +16,16 @@ from data_model.queries.mastery import (
     Explanation,
     explain_mastery,
     find_competency,
-    person_mastery,
 )
 from data_model.queries.progress import (
     Candidate,
-    Progress,
     TeamProgress,
     candidates,
-    person_progress,
     team_progress,
 )
 from data_model.queries.team import (
-    STATUS_LABELS,
     competency_scales,
     gap_cells,
-    level_label,
     level_titles,
     team_table,
 )
@@ -73,18 +68,6 @@ def team_goals(context: PageContext, person_ids: tuple[int, ...]) -> pd.DataFram
     """The active and achieved learning goals of these reports, with progress toward each."""
     with session_for(context.database_url) as session:
         return people_goals(session, context.viewer, list(person_ids))
-
-
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
-def progress_of(context: PageContext, person_id: int) -> Progress:
-    with session_for(context.database_url) as session:
-        return person_progress(session, context.viewer, person_id)
-
-
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
-def mastery_of(context: PageContext, person_id: int) -> pd.DataFrame:
-    with session_for(context.database_url) as session:
-        return person_mastery(session, context.viewer, person_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -179,72 +162,3 @@ def show_explanation(found: Explanation, who: str) -> None:
         "Each row is one learning record. Its weight is its trust times its recency; the "
         "shares add up to the score above the bottom of the scale."
     )
-
-
-def show_progress(context: PageContext, progress: Progress, titles: pd.DataFrame) -> None:
-    """A report's progress, read-only: where they stand, their gaps, next steps, and the
-    explanation of any of their scores."""
-    readiness = "—" if progress.readiness is None else f"{progress.readiness:.0%}"
-    with st.container(horizontal=True):
-        st.metric(
-            "Level attained",
-            level_label(titles, progress.job_family, progress.attained_level) or "None yet",
-            border=True,
-        )
-        st.metric(
-            "Next level",
-            level_label(titles, progress.job_family, progress.next_level) or "—",
-            border=True,
-        )
-        st.metric("Readiness", readiness, border=True)
-        st.metric("Status", STATUS_LABELS.get(progress.status, progress.status), border=True)
-    if progress.forecast_ready:
-        st.caption(f"At their recent pace they would be ready around {progress.forecast_ready}.")
-    if progress.gaps:
-        gaps = pd.DataFrame(
-            {
-                "name": [gap.name for gap in progress.gaps],
-                "required": [gap.required for gap in progress.gaps],
-                "mastery": [gap.mastery for gap in progress.gaps],
-                "missing": [gap.missing for gap in progress.gaps],
-            }
-        )
-        st.dataframe(
-            gaps,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "name": st.column_config.TextColumn("Competency"),
-                "required": st.column_config.NumberColumn("Required", format="%.1f"),
-                "mastery": st.column_config.NumberColumn("Mastery", format="%.1f"),
-                "missing": st.column_config.TextColumn("What is missing"),
-            },
-        )
-        st.caption(
-            f"The {whole(len(gaps))} requirements of their next level not met yet, with the "
-            "level required, their mastery and what is missing."
-        )
-    if progress.recommendations:
-        st.markdown(
-            "**Recommended next steps:** "
-            + "; ".join(step.activity for step in progress.recommendations)
-            + "."
-        )
-    scores = mastery_of(context, progress.person_id)
-    if scores.empty:
-        st.info(
-            f"{progress.name} has no evidence yet: an attestation from you would be the first.",
-            icon=":material/lightbulb:",
-        )
-        return
-    names = dict(zip(scores["competency"], scores["name"], strict=True))
-    chosen = st.selectbox(
-        "Explain a score",
-        list(names),
-        index=None,
-        format_func=names.__getitem__,
-        placeholder=f"Choose one of {progress.name}'s {len(names)} scored competencies",
-        key=f"explain_score_{progress.person_id}",
-    )
-    if chosen is not None:
-        show_explanation(explanation(context, progress.person_id, chosen), progress.name)
