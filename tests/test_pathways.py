@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from data_model.access import OPERATOR
+from data_model.access import OPERATOR, NotPermitted, Viewer
 from data_model.cli import main
 from data_model.models import (
     Activity,
@@ -30,7 +30,9 @@ from data_model.models import (
     PathwayLevel,
     Person,
     SourceKind,
+    Verification,
 )
+from data_model.queries.groups import closest_roles, cohort, group_progress
 from data_model.queries.progress import Progress, candidates, person_progress, team_progress
 from data_model.rollup import recompute_all
 
@@ -262,3 +264,117 @@ def test_cli_progress_json(
     # P, unlike X, has not done "B done": a gap of 1 closed in 1 hour ranks first.
     assert output["recommendations"][0] == {"activity": "B done", "competencies": ["B"],
                                             "hours": 1.0}  # fmt: skip
+
+
+def _add_person(engine: Engine, key: str, ratings: list[tuple[str, float, float, SourceKind]],
+                manager: int | None = None) -> int:  # fmt: skip
+    """A person in family F, title level 1, rated (competency code, value, days ago, source)."""
+    with Session(engine) as session, session.begin():
+        family = session.scalar(select(JobFamily).where(JobFamily.code == "F"))
+        person = Person(external_id=key, name=f"Person {key}", email=f"{key.lower()}@example.com",
+                        job_family_id=family.id, title_level=1, manager_id=manager)  # fmt: skip
+        session.add(person)
+        session.flush()
+        codes = {c.code: c for c in session.scalars(select(Competency))}
+        for code, value, days_ago, source in ratings:
+            session.add(_rate(person, codes[code], value, days_ago, source))
+        person_id = person.id
+    recompute_all(engine)
+    return person_id
+
+
+def test_self_ratings_alone_never_meet_a_requirement(engine: Engine, org: dict[str, int]) -> None:
+    """Y: A=2 attested; B=2 only from two fresh self-ratings: support 0.3 x 2 = 0.6 would pass
+    the 0.5 minimum, but trusted support is 0, so B >= 2 stays a gap for "more trusted
+    evidence", now, as of a date, and in the history. A third self-rating of B, verified by
+    their manager, counts as vouched for (0.8 trust): then B is met and Y holds level 2."""
+    self_rated = _add_person(engine, "Y", [
+        ("A", 2, 1, SourceKind.ATTESTATION),
+        ("B", 2, 1, SourceKind.SELF_REPORT), ("B", 2, 2, SourceKind.SELF_REPORT),
+    ])  # fmt: skip
+    progress = _progress(engine, self_rated)
+    assert (progress.attained_level, progress.next_level, progress.ready) == (1, 2, False)
+    [gap] = progress.gaps
+    assert (gap.competency, gap.missing) == ("B", "more trusted evidence")
+    assert gap.support == pytest.approx(0.0, abs=1e-5)  # stored support is rounded to 1e-6
+    assert gap.mastery == pytest.approx(2.0)
+    with Session(engine) as session:
+        as_of = person_progress(session, OPERATOR, self_rated, as_of=NOW)
+        group = group_progress(session, OPERATOR, job_family="F")
+    assert [(g.competency, g.missing) for g in as_of.gaps] == [("B", "more trusted evidence")]
+    row = group.people.set_index("person").loc["Y"]
+    assert (row["attained_level"], bool(row["ready"])) == (1, False)
+    assert progress.readiness_history[-1][1] == pytest.approx(1.0)  # credit 2 / 2, not met
+
+    with Session(engine) as session, session.begin():
+        record = _rate(
+            session.get(Person, self_rated),
+            session.scalar(select(Competency).where(Competency.code == "B")),
+            2,
+            1,
+            SourceKind.SELF_REPORT,
+        )
+        record.verification = Verification.VERIFIED
+        record.verified_by_id = org["M"]
+        session.add(record)
+    recompute_all(engine)
+    assert _progress(engine, self_rated).attained_level == 2
+
+
+def test_group_progress_matches_each_person(engine: Engine, org: dict[str, int]) -> None:
+    """Everyone active: M has no pathway; R holds level 3; the rest hold 1, except N (0).
+    B holds back seven of the nine with a next level: P, U, V, W, X short of the level (U has
+    no B evidence), S and T short of support; Q's gap is A, N's is A."""
+    with Session(engine) as session:
+        group = group_progress(session, OPERATOR)
+        reports = group_progress(session, OPERATOR, manager_id=org["M"], all_levels=False)
+        expected = {key: person_progress(session, OPERATOR, pid) for key, pid in org.items()}
+    assert group.level_distribution == {"none": 1, "0": 1, "1": 8, "3": 1}
+    assert group.share_ready == 0.0
+    people = group.people.set_index("person")
+    for key, progress in expected.items():
+        readiness = people.loc[key, "readiness"]
+        assert (
+            readiness == pytest.approx(progress.readiness)
+            if progress.readiness
+            else (readiness != readiness)
+        )
+        assert people.loc[key, "gaps"] == len(progress.gaps)
+    top = group.top_gaps.set_index("competency")
+    assert (top.loc["B", "people"], top.loc["B", "level_gaps"]) == (7, 5)
+    assert top.index[0] == "B"
+    assert group.gap_matrix.loc["S", "B"] == "more trusted evidence"
+    assert len(reports.people) == 9
+    assert list(group.department_gaps.index) == ["No department"]
+    assert group.department_gaps.loc["No department", "B"] == pytest.approx(7 / 9)
+
+
+def test_cohort_by_readiness_and_missing_competency(engine: Engine, org: dict[str, int]) -> None:
+    """Readiness >= 0.9 for level 2 with B missing: S and T (readiness 1, support short)."""
+    with Session(engine) as session:
+        found = cohort(session, OPERATOR, "F", 0.9, "B")
+        everyone = cohort(session, OPERATOR, "F", 0.0)
+    assert list(found["person"]) == ["S", "T"]
+    assert list(found["missing"]) == ["more trusted evidence", "fresher evidence"]
+    assert len(everyone) == 9  # F minus R (top level, no next level)
+
+
+def test_closest_roles_outside_own_family(engine: Engine, org: dict[str, int]) -> None:
+    """M has no job family and no evidence: F1 0.5 (C >= 0 met), F3 and F2 0, higher first."""
+    with Session(engine) as session:
+        roles = closest_roles(session, OPERATOR, org["M"])
+        own_only = closest_roles(session, OPERATOR, org["P"])
+    assert list(zip(roles["rank"], roles["readiness"], strict=True)) == [(1, 0.5), (3, 0.0),
+                                                                         (2, 0.0)]  # fmt: skip
+    assert [gap.competency for gap in roles.loc[0, "gaps"]] == ["A"]
+    assert own_only.empty
+
+
+def test_group_scoped_to_the_viewer(engine: Engine, org: dict[str, int]) -> None:
+    """P manages only X: P's view of the organisation is P and X."""
+    viewer = Viewer(person_id=org["P"], email="p@example.com", name="Person P", is_manager=True)
+    with Session(engine) as session:
+        group = group_progress(session, viewer)
+        with pytest.raises(NotPermitted):
+            group_progress(session, viewer, manager_id=org["M"])
+    assert sorted(group.people["person"]) == ["P", "X"]
