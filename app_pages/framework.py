@@ -6,11 +6,19 @@ before it is saved. For L&D admins; `data_model.framework_edit` refuses everyone
 import pandas as pd
 import streamlit as st
 
-from data_model.framework_edit import METHODS, EditRefused, FrameworkOutline, settings_from_form
+from data_model.framework_edit import (
+    METHODS,
+    EditRefused,
+    FrameworkOutline,
+    settings_differences,
+    settings_from_form,
+)
 from data_model.mastery_methods import PARAMETER_DEFAULTS, parse_method
 from data_model.models import CompetencyCategory, SourceKind
+from loaders.framework_yaml import FrameworkChanges
 from ui import framework as data
 from ui.context import page_context
+from ui.formatting import as_text
 from ui.imports import progress_bar
 
 PREVIEW_KEY = "framework_preview"
@@ -52,6 +60,10 @@ def show_flash(section: str) -> None:
         st.success(waiting[1], icon=":material/check_circle:")
 
 
+def reported(changes: FrameworkChanges) -> str:
+    return as_text(changes.summary()) if changes.changed else "Nothing changed."
+
+
 def level_words(outline: FrameworkOutline, level: float) -> str:
     label = outline.labels.get(int(level)) if float(level).is_integer() else None
     return f"{level:g} ({label})" if label else f"{level:g}"
@@ -84,7 +96,7 @@ def competencies_section(outline: FrameworkOutline) -> None:
             ),
         },
     )
-    st.caption(f"The {len(table)} competencies of {outline.name}, by code.")
+    st.caption(f"The {len(table)} competencies of {as_text(outline.name)}, by code.")
     names = dict(zip(table["competency_id"], table["code"] + " · " + table["name"], strict=True))
     competency_id = st.selectbox(
         "Competency to edit", list(names), format_func=names.get, key="framework_competency"
@@ -111,7 +123,9 @@ def competencies_section(outline: FrameworkOutline) -> None:
         st.markdown("**What each level looks like** (leave one blank to remove it)")
         written = {
             level: st.text_area(
-                f"Level {level_words(outline, level)}", value=stored.get(level, ""), height=68
+                f"Level {as_text(level_words(outline, level))}",
+                value=stored.get(level, ""),
+                height=68,
             )
             for level in levels
         }
@@ -121,9 +135,12 @@ def competencies_section(outline: FrameworkOutline) -> None:
                     context, int(competency_id), name, category, description, written
                 )
             except EditRefused as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(as_text(error), icon=":material/error:")
             else:
-                flash("competency", changes.summary() if changes.changed else "Nothing changed.")
+                flash(
+                    "competency",
+                    reported(changes),
+                )
                 st.rerun()
 
 
@@ -159,7 +176,7 @@ def families_section(outline: FrameworkOutline) -> None:
             "description": st.column_config.TextColumn("Description", width="large"),
         },
     )
-    st.caption(f"The levels of {families[family]}, lowest first.")
+    st.caption(f"The levels of {as_text(families[family])}, lowest first.")
     titles = dict(zip(own["level_id"], own["rank"].astype(str) + " · " + own["title"], strict=True))
     level_id = st.selectbox(
         "Level to edit", list(titles), format_func=titles.get, key="framework_level"
@@ -201,9 +218,9 @@ def level_form(level_id: int, level: pd.Series) -> None:
             try:
                 changes = data.update_level(context, level_id, title, description)
             except EditRefused as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(as_text(error), icon=":material/error:")
             else:
-                flash("family", changes.summary() if changes.changed else "Nothing changed.")
+                flash("family", reported(changes))
                 st.rerun()
 
 
@@ -262,9 +279,9 @@ def requirement_form(outline: FrameworkOutline, level_id: int) -> None:
                     critical,
                 )
             except EditRefused as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(as_text(error), icon=":material/error:")
             else:
-                flash("family", changes.summary() if changes.changed else "Nothing changed.")
+                flash("family", reported(changes))
                 st.rerun()
 
 
@@ -282,7 +299,7 @@ def settings_section(outline: FrameworkOutline) -> None:
     if outline.overridden:
         st.caption(
             f"These competencies override some of these settings with their own, and keep "
-            f"them: {', '.join(outline.overridden)}."
+            f"them: {as_text(', '.join(outline.overridden))}."
         )
     current = parse_method(settings.method)
     key = f"framework_settings_{outline.framework_id}"
@@ -324,7 +341,7 @@ def settings_section(outline: FrameworkOutline) -> None:
         try:
             wanted = settings_from_form(method, parameter, half_life, minimum, trust)
         except EditRefused as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(as_text(error), icon=":material/error:")
         else:
             with progress_bar("Working out everyone's level under the new settings") as progress:
                 st.session_state[PREVIEW_KEY] = data.preview(
@@ -351,7 +368,8 @@ def preview_part(outline: FrameworkOutline) -> None:
     counts[1].metric("Level would change", f"{preview.changed:,}")
     counts[2].metric("Would move up", f"{preview.raised:,}")
     counts[3].metric("Would move down", f"{preview.lowered:,}")
-    st.write(preview.summary())
+    differences = settings_differences(outline.settings, preview.settings)
+    st.write(f"Against the current settings ({'; '.join(differences)}): {preview.summary()}")
     if not preview.changes.empty:
         st.dataframe(
             preview.changes,
@@ -409,8 +427,8 @@ framework_id = (
 outline = data.outline(context, int(framework_id))
 proficient = level_words(outline, outline.proficient)
 st.caption(
-    f"{outline.name} ({outline.code}): a scale from {outline.scale_min} to "
-    f"{outline.scale_max}, proficient at {proficient}."
+    f"{as_text(outline.name)} ({as_text(outline.code)}): a scale from {outline.scale_min} to "
+    f"{outline.scale_max}, proficient at {as_text(proficient)}."
 )
 competencies_tab, families_tab, settings_tab = st.tabs(
     ["Competencies", "Job families and levels", "Mastery settings"]

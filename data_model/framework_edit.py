@@ -466,6 +466,24 @@ def settings_from_form(
         raise EditRefused(f"{words}: {message}.") from error
 
 
+def settings_differences(before: MasterySettings, after: MasterySettings) -> list[str]:
+    """Each setting that differs, in words, as "half-life 365 → 90 days"."""
+    differences = []
+    if before.method != after.method:
+        differences.append(f"method {before.method} → {after.method}")
+    if before.half_life_days != after.half_life_days:
+        differences.append(f"half-life {before.half_life_days:g} → {after.half_life_days:g} days")
+    if before.minimum_support != after.minimum_support:
+        differences.append(
+            f"minimum support {before.minimum_support:g} → {after.minimum_support:g}"
+        )
+    for kind in SourceKind:
+        if before.trust[kind] != after.trust[kind]:
+            source = kind.value.replace("_", " ")
+            differences.append(f"trust in {source} {before.trust[kind]:g} → {after.trust[kind]:g}")
+    return differences
+
+
 def _rules(
     session: Session, framework_id: int | None = None, settings: MasterySettings | None = None
 ) -> CompetencyRules:

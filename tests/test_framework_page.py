@@ -6,6 +6,7 @@ The data functions run on both backends through the `engine` fixture; the page r
 AppTest on a copy of one small demo database per test.
 """
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -246,6 +247,19 @@ def test_the_preview_foretells_what_saving_does_and_saving_is_audited(demo) -> N
     assert len(audit_entries(engine, "framework.settings.update")) == 1
 
 
+def test_settings_differences_name_each_changed_setting() -> None:
+    before = MasterySettings()
+    after = settings_from_form(
+        "weighted_average", 70, 180, 0.5, {"self_report": 0.1, "assessment": 1.0}
+    )
+    assert framework_edit.settings_differences(before, after) == [
+        "method evidence → weighted_average:70",
+        "half-life 365 → 180 days",
+        "trust in self report 0.3 → 0.1",
+    ]
+    assert framework_edit.settings_differences(before, before) == []
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [
@@ -342,6 +356,11 @@ def open_framework_page(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
     return rerun(at)
 
 
+def plain(markdown: str) -> str:
+    """Text as the browser shows it: without the escapes that keep names from being markup."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def by_label(widgets, label: str):
     [found] = [widget for widget in widgets if widget.label == label]
     return found
@@ -390,7 +409,7 @@ def test_editing_a_competency_saves_it_and_keeps_bad_input(
     by_label(at.button, "Save competency").click()
     rerun(at)
 
-    assert [error.value for error in at.error] == ["The name cannot be empty."]
+    assert [plain(error.value) for error in at.error] == ["The name cannot be empty."]
     assert by_label(at.text_area, "Description").value == "Typed with care."
     with Session(demo_engine) as session:
         assert session.get(Competency, competency_id).name == original
@@ -399,7 +418,7 @@ def test_editing_a_competency_saves_it_and_keeps_bad_input(
     by_label(at.button, "Save competency").click()
     rerun(at)
 
-    [done] = [success.value for success in at.success]
+    [done] = [plain(success.value) for success in at.success]
     assert done.startswith("Framework pathwise-demo updated. Competencies: 1 updated")
     assert "(name, description)" in done
     with Session(demo_engine) as session:
@@ -427,7 +446,7 @@ def test_editing_a_requirement_changes_what_the_level_asks(
     by_label(at.button, "Save requirement").click()
     rerun(at)
 
-    [done] = [success.value for success in at.success]
+    [done] = [plain(success.value) for success in at.success]
     assert "to 4.5 (critical)" in done
     with Session(demo_engine) as session:
         requirement = session.scalar(
@@ -458,6 +477,8 @@ def test_previewing_then_saving_settings_recomputes_mastery(
 
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Level would change"] == str(expected.changed)
+    [said] = [plain(text.value) for text in at.markdown if "attained level" in text.value]
+    assert said == f"Against the current settings (method evidence → highest): {expected.summary()}"
     assert metrics["Would move up"] == str(expected.raised)
     assert at.dataframe[-1].value["person"].tolist() == expected.changes["person"].tolist()
     assert not audit_entries(demo_engine, "framework.settings.update")
@@ -467,7 +488,7 @@ def test_previewing_then_saving_settings_recomputes_mastery(
     at.button(key="framework_settings_save").click()
     rerun(at)
 
-    [done] = [success.value for success in at.success]
+    [done] = [plain(success.value) for success in at.success]
     assert done.startswith("Settings saved and mastery recomputed for 40 people")
     with Session(demo_engine) as session:
         assert set(session.scalars(select(MasteryScore.method).distinct())) == {"highest"}
@@ -487,7 +508,7 @@ def test_a_bad_setting_is_refused_and_nothing_is_previewed(
     by_label(at.button, "Preview the change").click()
     rerun(at)
 
-    [error] = [error.value for error in at.error]
+    [error] = [plain(error.value) for error in at.error]
     assert error == "Method: n_mastery needs a whole number of at least 1, as n_mastery:3."
     assert by_label(at.number_input, "Method parameter").value == 2.5
     assert not [metric for metric in at.metric if metric.label == "Level would change"]
