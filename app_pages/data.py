@@ -367,7 +367,7 @@ def describe_batch(batches: pd.DataFrame, batch_id: int) -> str:
 
 def history_section() -> None:
     show_flashes("history")
-    batches = imports.batch_history(context.database_url)
+    batches = imports.batch_history(context)
     if batches.empty:
         st.info(
             "No imports yet. Upload a file on the first tab to create the first batch.",
@@ -503,7 +503,7 @@ def rejected_card(batches: pd.DataFrame) -> None:
         format_func=lambda batch_id: describe_batch(batches, batch_id),
         key=f"data_rejects_batch_{with_rejects['id'].max()}",
     )
-    rows = imports.rejected_download(context.database_url, choice)
+    rows = imports.rejected_download(context, choice)
     audited_download(
         f"Download {whole(len(rows))} rejected rows (CSV)",
         imports.rejected_rows_csv(rows),
@@ -524,7 +524,7 @@ def rejected_card(batches: pd.DataFrame) -> None:
 
 def unmapped_section() -> None:
     show_flashes("unmapped")
-    queue = imports.unmapped_queue(context.database_url)
+    queue = imports.unmapped_queue(context)
     if queue.empty:
         st.info(
             "Nothing is waiting to be mapped: every imported record matched a person and "

@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from data_model.access import OPERATOR, Viewer, ensure_sees_everyone
 from data_model.database import serialise_writers
 from data_model.models import (
     Activity,
@@ -36,7 +37,9 @@ class BatchError(Exception):
     """An operation that cannot be done on this batch or key; the message says why."""
 
 
-def list_batches(session: Session) -> pd.DataFrame:
+def list_batches(session: Session, viewer: Viewer = OPERATOR) -> pd.DataFrame:
+    """Every import, newest first; L&D admins and the operator only (it names who ran it)."""
+    ensure_sees_everyone(viewer, "imports")
     columns = [
         ImportBatch.id,
         ImportBatch.kind,
@@ -101,8 +104,10 @@ def undo_batch(engine: Engine, batch_id: int, who: str = "operator") -> UndoSumm
     return UndoSummary(batch_id, len(ids), len(touched))
 
 
-def rejected_rows(session: Session, batch_id: int) -> pd.DataFrame:
-    """A batch's rejected rows as they came, with row number, field and reason first."""
+def rejected_rows(session: Session, batch_id: int, viewer: Viewer = OPERATOR) -> pd.DataFrame:
+    """A batch's rejected rows as they came, with row number, field and reason first; L&D
+    admins and the operator only (the rows hold people's records)."""
+    ensure_sees_everyone(viewer, "imports")
     rows = session.execute(
         select(RejectedRow.row_number, RejectedRow.field, RejectedRow.reason, RejectedRow.raw)
         .where(RejectedRow.batch_id == batch_id)
@@ -115,8 +120,10 @@ def rejected_rows(session: Session, batch_id: int) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def unmapped_keys(session: Session) -> pd.DataFrame:
-    """Held records grouped by the key nobody recognised: what an admin needs to map."""
+def unmapped_keys(session: Session, viewer: Viewer = OPERATOR) -> pd.DataFrame:
+    """Held records grouped by the key nobody recognised: what an admin needs to map; L&D
+    admins and the operator only."""
+    ensure_sees_everyone(viewer, "imports")
     result = session.execute(
         select(
             UnmappedRecord.kind,

@@ -40,6 +40,7 @@ from data_model.models import AuditEntry, Person, Role
 from data_model.queries import demo_personas
 from data_model.queries.audit import audit_actions, audit_trail
 from data_model.roles import RoleChangeRefused, grant_role, revoke_role, role_grants
+from loaders.batches import list_batches, rejected_rows, unmapped_keys
 from loaders.demo import seed_demo_organisation
 from ui import data
 from ui.audited import csv_file, excel_file
@@ -254,6 +255,22 @@ def test_the_audit_trail_is_for_ld_admins_and_filters_by_actor_action_and_date(
         assert len(audit_trail(session, org.ld_admin, since=date(2026, 3, 2))) == 2
         assert len(audit_trail(session, org.ld_admin, until=date(2026, 3, 1))) == 1
         assert len(audit_trail(session, org.ld_admin, limit=1)) == 1
+
+
+def test_import_history_rejected_rows_and_held_records_are_for_ld_admins_only(
+    engine: Engine, org: Organisation
+) -> None:
+    with Session(engine) as session:
+        batch = int(list_batches(session, org.ld_admin)["id"].iloc[0])
+        for viewer in (org.learner, org.manager):
+            with pytest.raises(NotPermitted):
+                list_batches(session, viewer)
+            with pytest.raises(NotPermitted):
+                rejected_rows(session, batch, viewer)
+            with pytest.raises(NotPermitted):
+                unmapped_keys(session, viewer)
+        assert rejected_rows(session, batch, org.ld_admin).empty
+        assert unmapped_keys(session).empty
 
 
 # The cache ---------------------------------------------------------------------------------

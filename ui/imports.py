@@ -524,21 +524,21 @@ def forget_cached_reads() -> None:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def batch_history(url: str) -> pd.DataFrame:
-    with session_for(url) as session:
-        return list_batches(session)
+def batch_history(context: PageContext) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return list_batches(session, context.viewer)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def unmapped_queue(url: str) -> pd.DataFrame:
-    with session_for(url) as session:
-        return unmapped_keys(session)
+def unmapped_queue(context: PageContext) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return unmapped_keys(session, context.viewer)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def rejected_download(url: str, batch_id: int) -> pd.DataFrame:
-    with session_for(url) as session:
-        return rejected_rows(session, batch_id)
+def rejected_download(context: PageContext, batch_id: int) -> pd.DataFrame:
+    with session_for(context.database_url) as session:
+        return rejected_rows(session, batch_id, context.viewer)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
