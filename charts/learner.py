@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from charts.style import MUTED, PRIMARY, apply_style
 
 VERIFICATION_COLOURS = {
-    "Verified": "#5B8E7D",
+    "Verified": "#3F9C4A",
     "Pending": "#D98E32",
     "Not needed": PRIMARY,
     "Declined": MUTED,

@@ -26,7 +26,8 @@ def requirements_radar(requirements: pd.DataFrame, scale_max: float, title: str)
     )
     if len(rows) < MIN_SPOKES:
         return _bars(rows, scale_max, title)
-    spokes = [*rows["name"], rows["name"].iloc[0]]
+    names = [_wrapped(name) for name in rows["name"]]
+    spokes = [*names, names[0]]
 
     def closed(column: str) -> list[float]:
         return [*rows[column], rows[column].iloc[0]]
@@ -48,12 +49,27 @@ def requirements_radar(requirements: pd.DataFrame, scale_max: float, title: str)
             "<br>%{customdata[1]}<extra></extra>",
         )
     )  # fmt: skip
+    apply_style(figure, height=460)
     figure.update_layout(
-        title={"text": title},
-        polar={"radialaxis": {"range": [0, scale_max], "dtick": 1}},
-        showlegend=True,
-    )
-    return apply_style(figure, height=420)
+        polar={"radialaxis": {"range": [0, scale_max], "dtick": 1, "angle": 90,
+                              "tickfont": {"size": 10}},
+               "angularaxis": {"tickfont": {"size": 11}}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.05, "x": 0.5, "xanchor": "center"},
+        margin={"l": 90, "r": 90, "t": 50, "b": 40},
+        title={"text": title, "x": 0, "y": 0.98},
+    )  # fmt: skip
+    return figure
+
+
+def _wrapped(name: str, width: int = 16) -> str:
+    """A spoke label over as many lines as it needs, so no label runs off the chart."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _bars(rows: pd.DataFrame, scale_max: float, title: str) -> go.Figure:

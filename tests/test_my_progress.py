@@ -411,7 +411,7 @@ def test_setting_a_goal_shows_its_progress(
         expected = goals.goals_with_progress(session, learner, learner.person_id)
     shown = table_with(at, "progress")
     assert shown["target"].iloc[-1] == f"{role['title']} ({role['job_family_name']})"
-    assert shown["progress"].tolist() == pytest.approx(expected["progress"].tolist())
+    assert (shown["progress"] / 100).tolist() == pytest.approx(expected["progress"].tolist())
     assert shown["target"].tolist() == expected["target"].tolist()
 
 

@@ -346,9 +346,14 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
         return
     pending = int((timeline["verification"] == "pending").sum())
     st.plotly_chart(evidence_timeline_chart(timeline), width="stretch")
+    waiting = (
+        f"{whole(pending)} awaiting verification count as self reports until then."
+        if pending
+        else "none awaits verification."
+    )
     st.caption(
         f"{whole(len(timeline))} records, formal and informal, each dot coloured by whether it "
-        f"was verified; {whole(pending)} awaiting verification count as self reports until then."
+        f"was verified; {waiting}"
     )
     st.dataframe(
         timeline.assign(
@@ -405,6 +410,7 @@ def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.Dat
                 )
             ],
             kind=goals["kind"].str.capitalize(),
+            progress=goals["progress"] * 100,
         )
         st.dataframe(
             shown,
@@ -419,8 +425,8 @@ def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.Dat
                 "progress": st.column_config.ProgressColumn(
                     "Progress",
                     min_value=0.0,
-                    max_value=1.0,
-                    format="percent",
+                    max_value=100.0,
+                    format="%.0f%%",
                     help="Mastery over the level aimed for, or readiness for the role.",
                 ),
                 "status": st.column_config.TextColumn("Status"),
@@ -516,15 +522,17 @@ def _closest(context: PageContext, person_id: int, you: str) -> None:
     st.dataframe(
         roles.assign(
             role=roles["level"] + " (" + roles["job_family_name"] + ")",
+            readiness=roles["readiness"] * 100,
             gaps=[len(gaps) for gaps in roles["gaps"]],
         ),
         hide_index=True,
         width="stretch",
+        placeholder="—",
         column_order=["role", "readiness", "gaps", "catalogue_hours"],
         column_config={
             "role": st.column_config.TextColumn("Role", width="large"),
             "readiness": st.column_config.ProgressColumn(
-                "Readiness", min_value=0.0, max_value=1.0, format="percent"
+                "Readiness", min_value=0.0, max_value=100.0, format="%.0f%%"
             ),
             "gaps": st.column_config.NumberColumn("Requirements not met", format="%d"),
             "catalogue_hours": st.column_config.NumberColumn(
@@ -715,7 +723,7 @@ def _downloads(
             details={"person_id": person_id, "competencies": len(achieved)},
         )
     st.dataframe(
-        achieved.drop(columns=["labels"]),
+        achieved.drop(columns=["labels"]).assign(category=achieved["category"].str.capitalize()),
         hide_index=True,
         width="stretch",
         column_order=["name", "category", "level", "label", "mastery", "last_evidence_at"],
