@@ -314,6 +314,9 @@ def test_the_headline_shows_the_learners_level_readiness_status_and_forecast(
     assert shown["Forecast ready"] == datetime.strptime(expected.forecast_ready, "%Y-%m").strftime(
         "%b %Y"
     )
+    readiness = next(metric for metric in at.metric if metric.label == "Readiness")
+    change = round((expected.readiness - expected.readiness_history[0][1]) * 100)
+    assert readiness.delta == (f"{change:+d} points in a year" if change else "")
     gaps = table_with(at, "missing")
     assert gaps["competency"].tolist() == [gap.name for gap in expected.gaps]
     assert len(at.get("plotly_chart")) == 4

@@ -103,12 +103,17 @@ def _headline(progress: Progress, titles: pd.DataFrame, read_only: bool) -> None
             "it, are all met by your evidence.",
         )
         st.metric("Next level", level_text(titles, family, progress.next_level), border=True)
+        history = [round(value * 100) for _, value in progress.readiness_history]
         st.metric(
             "Readiness",
             percent(progress.readiness),
+            delta=_readiness_change(progress),
             border=True,
+            chart_data=history or None,
+            chart_type="area",
             help="The weighted share of the next level's requirements met; an unmet "
-            "requirement counts as mastery over the level required, an unmet critical one as 0.",
+            "requirement counts as mastery over the level required, an unmet critical one as "
+            "0. The chart and the change are over the last twelve month ends.",
         )
         st.metric("Status", STATUS_TEXT.get(progress.status, progress.status), border=True)
         low, high = progress.forecast_range
@@ -144,6 +149,14 @@ def _headline(progress: Progress, titles: pd.DataFrame, read_only: bool) -> None
         st.caption("The title on the roster is above the level the evidence shows so far.")
     elif progress.working_above_title:
         st.caption("The evidence shows a level above the title on the roster.")
+
+
+def _readiness_change(progress: Progress) -> str | None:
+    """Points of readiness gained (or lost) since the first month end of the history."""
+    if progress.readiness is None or not progress.readiness_history:
+        return None
+    change = round((progress.readiness - progress.readiness_history[0][1]) * 100)
+    return f"{change:+d} points in a year" if change else None
 
 
 def _radar(context: PageContext, person_id: int, progress: Progress, titles: pd.DataFrame) -> None:
