@@ -10,7 +10,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import streamlit.logger
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from benchmarks.concurrency import concurrent_renders
 from benchmarks.imports import import_csv, write_records_csv
 from benchmarks.mastery import reads, rollup_full, rollup_incremental
 from benchmarks.measure import peak_rss_mb, timed
-from benchmarks.pages import page_renders
+from benchmarks.pages import page_renders, quiet_bare_mode_warnings
 from benchmarks.pathways import pathway_reads
 from data_model.database import open_database
 from data_model.models import ImportBatch, Person
@@ -75,7 +74,7 @@ def _last_batch(engine: Engine) -> int:
 
 def main() -> int:
     arguments = _arguments()
-    streamlit.logger.set_log_level("error")  # AppTest's runs outside a server warn on each run
+    quiet_bare_mode_warnings()
     if arguments.quick:
         arguments.people, arguments.records = 1_000, 50_000
     url = arguments.db or f"sqlite:///{tempfile.mkdtemp(prefix='pathwise-bench-')}/bench.db"

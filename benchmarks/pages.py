@@ -6,6 +6,7 @@ run fills the caches (cold); what is reported is a later run of the same page (w
 what a person waits for when they come back to it or change a widget.
 """
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,12 @@ def app_on(url: str) -> Iterator[None]:
             os.environ.pop(DATABASE_URL_VARIABLE, None)
         else:
             os.environ[DATABASE_URL_VARIABLE] = previous_url
+
+
+def quiet_bare_mode_warnings() -> None:
+    """Streamlit warns that the main thread has no script context each time AppTest drives a
+    run from it; that is expected here and would bury the table."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").disabled = True
 
 
 def checked(at: AppTest, visit: Visit) -> AppTest:

@@ -32,7 +32,7 @@ from loaders.demo import seed_demo_organisation
 from tests.mastery_check import assert_agrees_with_full_recompute
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FILE_ROWS = 60_000
+FILE_ROWS = 25_000
 KILLS = 3
 SETTLED = {BatchStatus.APPLIED, BatchStatus.UNDONE}
 """What a batch may be once no import runs: never "running" or "failed" with records."""
