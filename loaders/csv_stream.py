@@ -1,9 +1,12 @@
 """Reading CSV files as a stream of rows, with header checks and column mappings."""
 
 import csv
+import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, BinaryIO
 
 from loaders.errors import FileRefused
@@ -53,17 +56,42 @@ class RowBlock:
     def row(self, index: int) -> dict[str, str]:
         return self.header.row(self.cells[index])
 
-    def column(self, name: str) -> list[str | None]:
-        """The field's value in every row, as `row(i).get(name)` would give it."""
-        if name in self.header.constants:
-            return [self.header.constants[name]] * len(self.cells)
-        places = [at for at, named in enumerate(self.header.names) if named == name]
-        if len(places) > 1:
-            return [self.row(index).get(name) for index in range(len(self.cells))]
-        if not places:
-            return [None] * len(self.cells)
-        at = places[0]
-        return [cells[at] if len(cells) > at else None for cells in self.cells]
+    def json_rows(self, positions: list[int]) -> list[str]:
+        """`json.dumps(row(i))` for each position: a row as long as a header of distinct names
+        is written straight from its cells, with no dict built to be serialised."""
+        names = self.header.names
+        if self.header.constants or len(set(names)) < len(names):
+            return [json.dumps(self.row(position)) for position in positions]
+        keys = [f"{encode_basestring_ascii(name)}: " for name in names]
+        out = []
+        for position in positions:
+            cells = self.cells[position]
+            if len(cells) == len(names):
+                out.append(
+                    "{"
+                    + ", ".join(map(str.__add__, keys, map(encode_basestring_ascii, cells)))
+                    + "}"
+                )
+            else:
+                out.append(json.dumps(self.row(position)))
+        return out
+
+    def columns(self) -> Callable[[str], Sequence[str | None]]:
+        """A function giving a field's value in every row, as `row(i).get(name)` would."""
+        transposed = list(zip_longest(*self.cells))
+        names, constants = self.header.names, self.header.constants
+
+        def column(name: str) -> Sequence[str | None]:
+            if name in constants:
+                return [constants[name]] * len(self.cells)
+            places = [at for at, named in enumerate(names) if named == name]
+            if len(places) > 1:
+                return [self.row(index).get(name) for index in range(len(self.cells))]
+            if not places or places[0] >= len(transposed):
+                return [None] * len(self.cells)
+            return transposed[places[0]]
+
+        return column
 
 
 def read_rows(

@@ -8,6 +8,7 @@ database exactly as it was, because nothing is committed before the last row is 
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ MAX_FILE_BYTES = 2 * 1024**3
 CHUNK_ROWS = 5_000
 ERRORS_REPORTED = 100
 ANALYZE_AFTER_ROWS = 50_000
+IMPORT_CACHE_KIB = 256 * 1024
 Progress = Callable[[float, str], None]
 PERSON, ACTIVITY, COMPETENCY = (COLUMNS.index(name) for name in
                                 ("person_id", "activity_id", "competency_id"))  # fmt: skip
@@ -274,7 +276,7 @@ def run_record_import(
     """Import one file as one batch; raises `FileRefused` (nothing written) for a bad file."""
     check_size(path, max_bytes)
     summary = ImportSummary(kind=importer.kind)
-    with Session(engine) as session, session.begin():
+    with Session(engine) as session, session.begin(), _roomy_cache(session):
         serialise_writers(session)
         batch = open_batch(session, importer.kind, path, imported_by)
         writer = _BatchWriter(session, batch, summary)
@@ -297,6 +299,23 @@ def run_record_import(
         refresh_planner_statistics(engine)
     progress(1.0, "Done")
     return summary
+
+
+@contextmanager
+def _roomy_cache(session: Session) -> Iterator[None]:
+    """A bigger SQLite page cache while the import runs: each record goes into six indexes,
+    and with the default 2 MB cache a million-row import spends a quarter of its insert time
+    reading index pages back in. The connection's own size is restored afterwards."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or 0)}")
 
 
 def parse_file(importer: RecordImporter, reader: Any, name: str) -> Iterator[ParsedRow]:

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from data_model.models import Verification
+from loaders.columns import each_distinct_once
 from loaders.lookups import Lookups
 from loaders.record_input import hashed_key, normalised_record, source_key
-from loaders.record_resolve import jsonable, provenance
+from loaders.record_resolve import provenance
 from loaders.records_csv import CheckedBlock
 
 NAMESPACE = "record"
@@ -58,8 +59,9 @@ def resolve_block(
         bool(verifier and verifier != person)
         for verifier, person in zip(picked["verified_by_id"], picked["person_id"], strict=True)
     ]
-    settled = _each_distinct_once(lambda key: provenance(*key))(
-        list(zip(picked["source_kind"], picked["verification"], kinds, vouched, strict=True))
+    settled = each_distinct_once(
+        list(zip(picked["source_kind"], picked["verification"], kinds, vouched, strict=True)),
+        lambda key: provenance(*key),
     )
     verified = [verification is Verification.VERIFIED for _, verification in settled]
     block = checked.block
@@ -86,7 +88,7 @@ def resolve_block(
             ],
             "valid_until": picked["valid_until"],
             "notes": picked["notes"],
-            "raw": [jsonable(block.row(checked.accepted[i])) for i in known],
+            "raw": block.json_rows([checked.accepted[i] for i in known]),
             "import_batch_id": [batch_id] * count,
             "created_at": [now] * count,
         },
@@ -111,16 +113,4 @@ def _dedupe_keys(picked: dict[str, list[Any]]) -> list[str]:
 
 
 def _looked_up(keys: list[str | None], find: Callable[[str], int | None]) -> list[int | None]:
-    found = {key: find(key) for key in set(keys) if key is not None}
-    return [None if key is None else found[key] for key in keys]
-
-
-def _each_distinct_once(compute: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    def over(values: list[Any]) -> list[Any]:
-        computed: dict[Any, Any] = {}
-        return [
-            computed[value] if value in computed else computed.setdefault(value, compute(value))
-            for value in values
-        ]
-
-    return over
+    return each_distinct_once(keys, lambda key: None if key is None else find(key))

@@ -2,11 +2,14 @@
 
 SQLAlchemy's per-row parameter handling costs more than the database's own work at a million
 rows, so rows are built as tuples and handed to the driver's executemany. Each value still
-goes through SQLAlchemy's own bind processor for its column type (time stamps in UTC, JSON,
-enums), so what is stored is exactly what an ORM insert would store; columns whose values
-repeat (dates, enums, flags) convert each distinct value once.
+goes through SQLAlchemy's own bind processor for its column type (time stamps in UTC, enums),
+so what is stored is exactly what an ORM insert would store; columns whose values repeat
+(dates, enums, flags) convert each distinct value once. `raw` goes as JSON text, the text
+SQLAlchemy's JSON type would write, so that a caller holding it as text already (a CSV row)
+need not build a dict to have it serialised again.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +17,7 @@ from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
 from data_model.models import LearningRecord
+from loaders.columns import each_distinct_once
 
 COLUMNS = [
     "dedupe_key", "person_id", "activity_id", "competency_id", "occurred_at", "score",
@@ -25,6 +29,8 @@ REPEATING = {"occurred_at", "passed", "completed", "source_kind", "verification"
              "verified_at", "valid_until", "import_batch_id", "created_at"}  # fmt: skip
 """Columns with few distinct values: each is converted once per block."""
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+JSON_TEXT_CASTS = {"postgresql": "::jsonb"}
+"""How a dialect turns a JSON text parameter into its JSON column type."""
 
 Processor = Callable[[Any], Any]
 
@@ -35,12 +41,14 @@ class RecordInserter:
     def __init__(self, dialect: Dialect) -> None:
         table = LearningRecord.__table__
         self.processors: list[Processor | None] = [
-            table.c[name].type._cached_bind_processor(dialect) for name in COLUMNS
+            None if name == "raw" else table.c[name].type._cached_bind_processor(dialect)
+            for name in COLUMNS
         ]
         placeholder = PLACEHOLDERS[dialect.paramstyle]
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(name) for name in COLUMNS)
-        values = ", ".join(placeholder for _ in COLUMNS)
+        json_text = placeholder + JSON_TEXT_CASTS.get(dialect.name, "")
+        values = ", ".join(json_text if name == "raw" else placeholder for name in COLUMNS)
         conflict = f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING"
         # Table and column names are constants; values go as parameters.
         self.statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({values}) {conflict}"  # noqa: S608
@@ -51,17 +59,19 @@ class RecordInserter:
 
     def rows_of_dicts(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Insert rows (dicts keyed by column, as `resolve_record` builds them) as tuples."""
-        return self.rows_of_columns({name: [row[name] for row in rows] for name in COLUMNS})
+        columns = {name: [row[name] for row in rows] for name in COLUMNS}
+        columns["raw"] = [None if raw is None else json.dumps(raw) for raw in columns["raw"]]
+        return self.rows_of_columns(columns)
 
     def rows_of_columns(self, columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
-        """Driver-ready rows from one list of Python values per column."""
+        """Driver-ready rows from one list of values per column, `raw` as JSON text."""
         converted = []
         for name, processor in zip(COLUMNS, self.processors, strict=True):
             values = columns[name]
             if processor is None:
                 converted.append(values)
             elif name in REPEATING:
-                converted.append(_each_distinct_once(values, processor))
+                converted.append(each_distinct_once(values, processor))
             else:
                 converted.append([None if v is None else processor(v) for v in values])
         return list(zip(*converted, strict=True))
@@ -73,15 +83,3 @@ class RecordInserter:
         """
         if rows:
             session.connection().exec_driver_sql(self.statement, rows)
-
-
-def _each_distinct_once(values: list[Any], processor: Processor) -> list[Any]:
-    converted: dict[Any, Any] = {None: None}
-    out = []
-    for value in values:
-        try:
-            out.append(converted[value])
-        except KeyError:
-            converted[value] = processor(value)
-            out.append(converted[value])
-    return out

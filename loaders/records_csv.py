@@ -18,6 +18,7 @@ from typing import Annotated, Any, BinaryIO, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from data_model.models import SourceKind, Verification
+from loaders.columns import each_distinct_once, invalid_positions
 from loaders.csv_stream import RowBlock, read_blocks, read_rows
 from loaders.fields import (
     Number,
@@ -132,8 +133,6 @@ class RecordsCsvImporter(RecordImporter):
         )  # fmt: skip
 
 
-INVALID = object()
-"""A value the column-wise check leaves to `RecordRow` (which may reject it, or not)."""
 PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 VERIFICATIONS = {member.value: member for member in Verification}
 
@@ -150,34 +149,40 @@ class CheckedBlock:
 
 def check_block(block: RowBlock, days_from: date | None) -> CheckedBlock:
     """Validate a block column by column, each distinct value parsed once."""
-    text = _distinct_once(_text)
+    columns = block.columns()
+
+    def parsed(name: str, parse: Callable[[Any], Any]) -> list[Any]:
+        return each_distinct_once(columns(name), parse, refused=(ValueError, OverflowError))
+
     fields = {
-        "source_id": [_text(value) for value in block.column("record_id")],
-        "person": _required(text(block.column("person"))),
-        "activity": text(block.column("activity")),
-        "competency": text(block.column("competency")),
-        "occurred_at": _distinct_once(lambda value: _when(value, days_from))(
-            block.column("occurred_at")
-        ),
-        "score": _distinct_once(finite)(block.column("score")),
-        "max_score": _distinct_once(finite)(block.column("max_score")),
-        "rating": _distinct_once(finite)(block.column("rating")),
-        "passed": _distinct_once(boolean)(block.column("passed")),
-        "completed": _distinct_once(boolean)(block.column("completed")),
-        "source_kind": _distinct_once(_source)(block.column("source")),
-        "verified_by": text(block.column("verified_by")),
-        "verification": _distinct_once(_verification)(block.column("verification")),
-        "valid_until": _distinct_once(_plain_date)(block.column("valid_until")),
-        "notes": [_text(value) or "" for value in block.column("notes")],
+        "source_id": parsed("record_id", _text),
+        "person": parsed("person", _required_text),
+        "activity": parsed("activity", _text),
+        "competency": parsed("competency", _text),
+        "occurred_at": parsed("occurred_at", lambda value: _when(value, days_from)),
+        "score": parsed("score", finite),
+        "max_score": parsed("max_score", finite),
+        "rating": parsed("rating", finite),
+        "passed": parsed("passed", boolean),
+        "completed": parsed("completed", boolean),
+        "source_kind": parsed("source", _source),
+        "verified_by": parsed("verified_by", _text),
+        "verification": parsed("verification", _verification),
+        "valid_until": parsed("valid_until", _plain_date),
+        "notes": parsed("notes", lambda value: _text(value) or ""),
     }
+    refused = set().union(*map(invalid_positions, fields.values()))
     accepted = [
-        index
-        for index, row in enumerate(zip(*fields.values(), strict=True))
-        if INVALID not in row and _consistent(*row[2:4], *row[5:8])
+        position
+        for position, row in enumerate(zip(*(fields[name] for name in CONSISTENCY), strict=True))
+        if position not in refused and _consistent(*row)
     ]
     return CheckedBlock(block, accepted, {
-        name: [values[index] for index in accepted] for name, values in fields.items()
+        name: [values[position] for position in accepted] for name, values in fields.items()
     })  # fmt: skip
+
+
+CONSISTENCY = ["activity", "competency", "score", "max_score", "rating"]
 
 
 def _consistent(
@@ -193,33 +198,15 @@ def _consistent(
     )
 
 
-def _distinct_once(parse: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    """`parse` over a column, each distinct value parsed once; a value `parse` refuses
-    becomes INVALID."""
-
-    def parse_column(values: list[Any]) -> list[Any]:
-        parsed: dict[Any, Any] = {}
-        out = []
-        for value in values:
-            try:
-                out.append(parsed[value])
-            except KeyError:
-                try:
-                    parsed[value] = parse(value)
-                except (ValueError, OverflowError):
-                    parsed[value] = INVALID
-                out.append(parsed[value])
-        return out
-
-    return parse_column
-
-
 def _text(value: str | None) -> str | None:
     return (value.strip() or None) if value is not None else None
 
 
-def _required(values: list[str | None]) -> list[Any]:
-    return [INVALID if value is None else value for value in values]
+def _required_text(value: str | None) -> str:
+    text = _text(value)
+    if text is None:
+        raise ValueError("required")
+    return text
 
 
 def _when(value: str | None, days_from: date | None) -> datetime:
