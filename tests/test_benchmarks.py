@@ -9,7 +9,7 @@ from pathlib import Path
 ISSUE_KEYS = {
     "backend", "generate_s", "import_csv_s", "import_rows_per_s",
     "import_baseline_executemany_s", "rollup_full_s", "rollup_baseline_read_sql_s",
-    "rollup_incremental_1k_s", "person_mastery_s", "team10_s", "page_learner_s",
+    "rollup_incremental_1k_s", "person_mastery_s", "team10_s", "org_rollup_s", "page_learner_s",
     "page_team_s", "page_org_s", "concurrent_sessions", "concurrent_p95_s", "peak_rss_mb",
 }  # fmt: skip
 """Every figure issue 8 asks of `python -m benchmarks`."""
