@@ -180,16 +180,19 @@ if not table.empty:
             "requirement; the palest cells are met in level but short of fresh or trusted "
             "evidence. Click a cell, or pick one below, to see the evidence behind it."
         )
-        points = chosen.selection.points if chosen else []
+        points = chosen["selection"]["points"] if chosen else []
         clicked = (points[0]["y"], points[0]["x"]) if points else None
         labels = {
             (row.name, row.competency): f"{row.name} · {row.competency_name}"
             for row in gaps.itertuples(index=False)
         }
+        if clicked in labels and clicked != st.session_state.get("team_heatmap_clicked"):
+            st.session_state["explain_gap"] = clicked
+        st.session_state["team_heatmap_clicked"] = clicked
         cell = st.selectbox(
             "Explain a gap",
             list(labels),
-            index=list(labels).index(clicked) if clicked in labels else None,
+            index=None,
             format_func=labels.__getitem__,
             placeholder="Choose a report and competency",
             key="explain_gap",

@@ -168,21 +168,27 @@ with st.container(border=True):
             "Each cell is the share of a department's people with a next level for whom the "
             "competency is a gap. Click a cell, or pick below, to see who and why."
         )
-        points = clicked.selection.points if clicked else []
+        points = clicked["selection"]["points"] if clicked else []
         cell = (points[0]["y"], points[0]["x"]) if points else None
         names = dict(zip(progress.top_gaps["competency"], progress.top_gaps["name"], strict=True))
+        if cell and cell[1] in names and cell != st.session_state.get("org_heatmap_clicked"):
+            st.session_state["org_explain_competency"] = cell[1]
+        st.session_state["org_heatmap_clicked"] = cell
         code = st.selectbox(
             "Explain a gap",
             list(names),
-            index=list(names).index(cell[1]) if cell and cell[1] in names else None,
+            index=None,
             format_func=names.__getitem__,
             placeholder="Choose a competency",
             key="org_explain_competency",
         )
         if code is not None:
-            who = held_back_by(progress, code, cell[0] if cell and cell[1] == code else None)
+            in_department = cell[0] if cell and cell[1] == code else None
+            who = held_back_by(progress, code, in_department)
             st.dataframe(
-                who[["name", "department", "job_family", "missing"]],
+                who.assign(job_family=who["job_family"].map(choices.job_families))[
+                    ["name", "department", "job_family", "missing"]
+                ],
                 hide_index=True,
                 width="stretch",
                 column_config={
@@ -192,7 +198,11 @@ with st.container(border=True):
                     "missing": st.column_config.TextColumn("What is missing"),
                 },
             )
-            st.caption(f"The {whole(len(who))} people held back by {names[code]}.")
+            st.caption(
+                f"The {whole(len(who))} people"
+                + (f" in {in_department}" if in_department else "")
+                + f" held back by {names[code]}, and what each is missing."
+            )
             person = st.selectbox(
                 "Whose evidence?",
                 list(who["person_id"]),

@@ -50,32 +50,46 @@ def gap_heatmap(
     """One cell per row and competency, coloured by `values` (NaN: no gap, left blank).
 
     `hover` holds a sentence per cell; `value_format` is a d3 format for the colour bar and
-    hover ("%" shares, ".1f" levels).
+    hover ("%" shares, ".1f" levels). Plotly cannot select a heatmap cell by clicking, so every
+    gap cell also carries an invisible square marker: clicking it selects that point, which
+    `st.plotly_chart(on_select=...)` reports with the cell's x (competency) and y (row).
     """
     z = values.to_numpy(float)
     finite = z[np.isfinite(z)]
     top = zmax if zmax is not None else (float(finite.max()) if finite.size else 1.0)
+    rows, columns = np.nonzero(np.isfinite(z))
+    if hover is not None:
+        text = hover.to_numpy(str)[rows, columns]
+        template = "%{y} · %{x}<br>%{customdata}<extra></extra>"
+    else:
+        text = np.array([format(value, value_format) for value in z[rows, columns]])
+        template = f"%{{y}} · %{{x}}<br>{colour_title}: %{{customdata}}<extra></extra>"
     figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=list(values.columns),
-            y=list(values.index),
-            customdata=None if hover is None else hover.to_numpy(str),
-            colorscale=GAP_SCALE,
-            zmin=0,
-            zmax=max(top, 1e-9),
-            xgap=2,
-            ygap=2,
-            hoverongaps=False,
-            colorbar={"title": {"text": colour_title}, "tickformat": value_format},
-            hovertemplate=(
-                "%{y} · %{x}<br>%{customdata}<extra></extra>"
-                if hover is not None
-                else f"%{{y}} · %{{x}}<br>{colour_title}: %{{z:{value_format}}}<extra></extra>"
+        [
+            go.Heatmap(
+                z=z,
+                x=list(values.columns),
+                y=list(values.index),
+                colorscale=GAP_SCALE,
+                zmin=0,
+                zmax=max(top, 1e-9),
+                xgap=2,
+                ygap=2,
+                hoverinfo="skip",
+                colorbar={"title": {"text": colour_title}, "tickformat": value_format},
             ),
-        )
+            go.Scatter(
+                x=[values.columns[k] for k in columns],
+                y=[values.index[k] for k in rows],
+                mode="markers",
+                marker={"symbol": "square", "size": CELL_HEIGHT - 6, "opacity": 0},
+                customdata=text,
+                hovertemplate=template,
+                showlegend=False,
+            ),
+        ]
     )
     figure.update_yaxes(autorange="reversed", title=None)
     figure.update_xaxes(side="top", title=None, tickangle=-45)
-    figure.update_layout(plot_bgcolor="white")
+    figure.update_layout(plot_bgcolor="white", clickmode="event+select")
     return apply_style(figure, height=max(MIN_HEIGHT, 140 + CELL_HEIGHT * len(values)))

@@ -9,9 +9,10 @@ from charts.headcount import headcount_chart
 def level_distribution_chart(levels: pd.DataFrame, count: str) -> go.Figure:
     """Stacked bars per job family from `organisation.levels_by_family` rows, counting
     `count` ("headcount" by title, "attained" by evidence). Below the first level and off the
-    pathway are grey, as in the headcount chart."""
+    pathway are grey, as in the headcount chart; an off-pathway row with no one is left out."""
     rows = levels.assign(
         rank=levels["rank"].where(levels["rank"].ne(0).fillna(True)),
         headcount=levels[count],
     )
-    return headcount_chart(rows[["job_family", "rank", "level", "headcount"]])
+    shown = rows[rows["rank"].notna() | rows["headcount"].gt(0)]
+    return headcount_chart(shown[["job_family", "rank", "level", "headcount"]])

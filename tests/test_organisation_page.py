@@ -453,3 +453,28 @@ def test_programme_effectiveness_compares_each_kind_with_its_comparison_group(
     assert "not a measured effect" in " ".join(c.value for c in at.caption)
     assert any("completed one beside a comparison group" in chart.proto.alt
                for chart in at.get("plotly_chart"))  # fmt: skip
+
+
+def test_clicking_a_department_cell_lists_who_there_is_held_back(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, admin: Viewer
+) -> None:
+    with Session(demo_engine) as session:
+        progress = group_progress(session, admin)
+    shares = progress.department_gaps.stack()
+    department, code = shares[shares > 0].index[0]
+    at = open_organisation(monkeypatch, demo_url)
+
+    at.session_state["department_heatmap"] = {
+        "selection": {"points": [{"x": code, "y": department}], "point_indices": [0],
+                      "box": [], "lasso": []}
+    }  # fmt: skip
+    at.run()
+
+    held = table_with(at, "missing")
+    people = progress.people
+    in_department = people[people["department"] == department]
+    expected = progress.gap_matrix.loc[in_department["person"], code].notna().sum()
+    assert len(held) == expected > 0
+    assert set(held["department"]) == {department}
+    assert any(c.value.startswith(f"The {expected} people in {department} held back by")
+               for c in at.caption)  # fmt: skip

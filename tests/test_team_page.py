@@ -682,3 +682,28 @@ def test_an_open_role_ranks_internal_candidates_with_their_gaps(
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
     [found] = [table.value for table in at.dataframe if column in table.value.columns]
     return found
+
+
+def test_clicking_a_heatmap_cell_explains_that_gap(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
+) -> None:
+    assert manager.person_id is not None
+    with Session(demo_engine) as session:
+        progress = team_progress(session, manager, manager.person_id)
+    person, gap = next((p, p.gaps[-1]) for p in progress.people if p.gaps)
+    at = open_team(monkeypatch, demo_url)
+
+    at.session_state["team_heatmap"] = {
+        "selection": {"points": [{"x": gap.competency, "y": person.name}], "point_indices": [0],
+                      "box": [], "lasso": []}
+    }  # fmt: skip
+    at.run()
+
+    assert at.selectbox(key="explain_gap").value == (person.name, gap.competency)
+    with Session(demo_engine) as session:
+        competency_id = find_competency(session, gap.competency)
+        expected = explain_mastery(session, manager, person.person_id, competency_id)
+    if expected.summary:
+        assert [len(shown) for shown in explanations(at)] == [len(expected.evidence)]
+    else:
+        assert any("has no usable evidence on this competency" in i.value for i in at.info)

@@ -11,6 +11,7 @@ from data_model.access import Viewer, visible_people
 from data_model.models import JobFamily, LearningRecord, PathwayLevel, Person
 from data_model.queries.evidence import COUNTS_AS_EVIDENCE, occurred_since, read_frame
 from data_model.queries.groups import NO_DEPARTMENT, GroupProgress
+from data_model.queries.team import MISSING_LABELS
 
 NO_JOB_FAMILY = "No job family"
 NO_PATHWAY_LEVEL = "No pathway level"
@@ -291,4 +292,5 @@ def held_back_by(
     who = people[people["person"].isin(missing.index)]
     if department is not None:
         who = who[who["department"].fillna(NO_DEPARTMENT) == department]
-    return who.assign(missing=who["person"].map(missing)).reset_index(drop=True)
+    labels = who["person"].map(missing).map(lambda kind: MISSING_LABELS.get(kind, kind))
+    return who.assign(missing=labels).reset_index(drop=True)

@@ -74,6 +74,12 @@ STATUS_LABELS = {
 }
 """How each of `pathways.STATUSES` reads on screen."""
 BELOW_FIRST_LEVEL = "Below level 1"
+MISSING_LABELS = {
+    "level": "below the level",
+    "fresher evidence": "needs fresher evidence",
+    "more trusted evidence": "needs more trusted evidence",
+}
+"""How each kind of gap (`pathways`: a level gap, or support short) reads on screen."""
 TEAM_COLUMNS = [
     "person_id", "person", "name", "job_family", "level", "next_level", "readiness", "status",
     "last_evidence", "recent_evidence", "pending_verification", "gaps",
@@ -148,7 +154,7 @@ def gap_cells(progress: TeamProgress) -> pd.DataFrame:
             "required": gap.required,
             "mastery": gap.mastery,
             "shortfall": max(0.0, gap.required - (gap.mastery or 0.0)),
-            "missing": gap.missing,
+            "missing": MISSING_LABELS.get(gap.missing, gap.missing),
         }
         for person in progress.people
         for gap in person.gaps
