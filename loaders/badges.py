@@ -1,5 +1,6 @@
 """Open Badges 3.0 credentials as learning records: certification evidence of each competency
-a badge's achievement is aligned to.
+a badge's achievement is aligned to. A badge aligned to none (most badges in the wild) waits
+in the unmapped queue under its achievement until an L&D admin maps that to a competency.
 
 Read: one OpenBadgeCredential (or AchievementCredential), a JSON list of them, a CLR 2.0
 ClrCredential carrying them in `credentialSubject.verifiableCredential`, or JSON Lines of any
@@ -24,7 +25,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from data_model.models import Competency, Framework, SourceKind
@@ -34,8 +35,12 @@ from loaders.record_input import ParsedRow, RecordImporter, RecordInput, RowReje
 MAX_BYTES = 64 * 1024**2
 MAX_DEPTH = 64
 MAX_DIGITS = 1000
-MAX_PERSON_KEY = 2048
-"""The longest learner key the unmapped queue can hold."""
+MAX_QUEUE_KEY = 2048
+"""The longest key (a learner's, an achievement's) the unmapped queue can hold."""
+UNALIGNED = (
+    "its achievement names no competency: held until an L&D admin maps the achievement to "
+    "one, then at least that competency's proficient level"
+)
 MAX_FIELD = 256
 VC_CONTEXTS = ("https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1")
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -246,6 +251,13 @@ def competency_scales(session: Session) -> dict[str, Scale]:
     return {code: Scale(low, proficient, high) for code, low, proficient, high in rows}
 
 
+def badges_importer(engine: Engine) -> "BadgesImporter":
+    """The importer that rates badge results on each competency's own scale, as every import
+    into a database should."""
+    with Session(engine) as session:
+        return BadgesImporter(scales=competency_scales(session))
+
+
 class BadgesImporter(RecordImporter):
     """Open Badges 3.0 and CLR 2.0. With `scales`, a result that says how well the learner
     did (a rubric level, a grade from an ordered list, a score in a range) becomes a rating;
@@ -285,32 +297,34 @@ class BadgesImporter(RecordImporter):
         if person is None:
             reason = "no usable learner identifier (no plain identifier, no credentialSubject.id)"
             return [RowRejected(number, raw, "credentialSubject.identifier", reason)]
-        alignment = subject.achievement.alignment
-        codes = list(dict.fromkeys(code for line in alignment if (code := line.code())))
-        if not codes:
-            field = "credentialSubject.achievement.alignment"
-            return [RowRejected(number, raw, field, "achievement aligned to no competency")]
+        achievement = subject.achievement
+        codes = list(dict.fromkeys(code for line in achievement.alignment if (code := line.code())))
+        targets = [(code, None) for code in codes] or [(None, _achievement_key(achievement))]
+        if targets == [(None, None)]:
+            field = "credentialSubject.achievement.id"
+            return [RowRejected(number, raw, field, "achievement with no usable id or name")]
         until = credential.validUntil or credential.expirationDate
         source_id = credential.id or f"sha256:{_digest(raw)}"
         issuer = credential.issuer.name or credential.issuer.id
         rows: list[ParsedRow] = []
-        for code in codes:
-            results = _results_for(code, subject)
+        for code, key in targets:
+            results = _results_for(code or "", subject)
             statuses = {result.status for result, _ in results if result.status}
             if statuses & NOT_YET_SHOWN:
                 shown_as = ", ".join(sorted(statuses))
-                rows.append(RowSkipped(number, f"the credential records {code} as {shown_as}"))
+                rows.append(RowSkipped(number, f"the credential records {code or key} as "
+                                               f"{shown_as}"))  # fmt: skip
                 continue
-            rating, level = self._level(code, results)
+            rating, level = self._level(code, results) if code else (None, UNALIGNED)
             rows.append(
                 RecordInput(
                     row_number=number, raw=raw, person=person, occurred_at=occurred_at,
-                    source_kind=SourceKind.CERTIFICATION, competency=code, rating=rating,
-                    passed="Failed" not in statuses, completed=True,
+                    source_kind=SourceKind.CERTIFICATION, competency=code, achievement=key,
+                    rating=rating, passed="Failed" not in statuses, completed=True,
                     valid_until=until.date() if until else None,
-                    notes=f"Open Badge '{subject.achievement.name}' issued by {issuer}; "
+                    notes=f"Open Badge '{achievement.name}' issued by {issuer}; "
                           f"signature not verified; {level}",
-                    source_id=f"{source_id}|{code}", namespace="badge",
+                    source_id=f"{source_id}|{code or key}", namespace="badge",
                 )
             )  # fmt: skip
         return rows
@@ -328,13 +342,22 @@ class BadgesImporter(RecordImporter):
         return None, "no rateable result, so at least the proficient level"
 
 
+def _achievement_key(achievement: Achievement) -> str | None:
+    """What the unmapped queue holds an unaligned badge under: its achievement's id, else
+    its name when the id is too long to be a key."""
+    for key in (achievement.id.strip(), achievement.name.strip()):
+        if 0 < len(key) <= MAX_QUEUE_KEY:
+            return key
+    return None
+
+
 def _learner(subject: AchievementSubject) -> str | None:
     """The learner's key: a plain email first, then any other plain identifier, then the
     subject's id. Hashed identifiers cannot be matched to anyone, so they are passed over."""
     plain = [entry for entry in subject.identifier if not entry.hashed]
     emails = [entry.identityHash for entry in plain if entry.identityType in EMAIL_TYPES]
     for key in (*emails, *(entry.identityHash for entry in plain), subject.id or ""):
-        if 0 < len(key.strip()) <= MAX_PERSON_KEY:
+        if 0 < len(key.strip()) <= MAX_QUEUE_KEY:
             return key.strip()
     return None
 

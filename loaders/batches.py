@@ -13,6 +13,7 @@ from data_model.models import (
     Activity,
     AuditEntry,
     BatchStatus,
+    Competency,
     ImportBatch,
     KeyAlias,
     LearningRecord,
@@ -22,13 +23,9 @@ from data_model.models import (
 )
 from data_model.rollup import pairs_of_records, refresh_pairs
 from loaders.lookups import Lookups
-from loaders.pipeline import (
-    batch_record_count,
-    insert_ignoring_duplicates,
-    pairs_of_rows,
-    resolve_record,
-)
+from loaders.pipeline import batch_record_count, insert_ignoring_duplicates, pairs_of_rows
 from loaders.record_input import RecordInput
+from loaders.record_resolve import resolve_record
 
 RECORD_BATCHES = {"records", "xapi", "badges", "demo"}
 
@@ -146,16 +143,20 @@ def _target_id(session: Session, kind: str, target: str) -> int:
         )
     elif kind == "activity":
         found = session.scalar(select(Activity.id).where(Activity.external_id == target))
+    elif kind == "achievement":
+        found = session.scalar(select(Competency.id).where(Competency.code == target))
     else:
-        raise BatchError(f"Only person and activity keys can be mapped, not {kind}.")
+        raise BatchError(f"Only person, activity and achievement keys can be mapped, not {kind}.")
     if found is None:
-        raise BatchError(f"There is no {kind} '{target}' to map to.")
+        what = "competency" if kind == "achievement" else kind
+        raise BatchError(f"There is no {what} '{target}' to map to.")
     return found
 
 
 def map_key(engine: Engine, kind: str, key: str, target: str, who: str = "operator") -> int:
-    """Map an unknown key to a person or catalogue activity, remember it for future imports,
-    and apply the records held for it (in their original batches). Returns how many applied."""
+    """Map an unknown key to a person or catalogue activity (or a badge's achievement to a
+    competency code), remember it for future imports, and apply the records held for it (in
+    their original batches). Returns how many applied."""
     with Session(engine) as session, session.begin():
         serialise_writers(session)
         target_id = _target_id(session, kind, target)

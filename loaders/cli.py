@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from data_model.config import ConfigurationError, resolve_database_url
 from data_model.database import DatabaseUnavailable, open_database
-from loaders.badges import BadgesImporter, competency_scales
+from loaders.badges import badges_importer
 from loaders.batches import (
     BatchError,
     list_batches,
@@ -115,15 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     rejected.add_argument("batch", type=int, metavar="BATCH")
     rejected.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
     _db_option(rejected)
-    unmapped = commands.add_parser("unmapped", help="records held for unknown people/activities")
+    unmapped = commands.add_parser(
+        "unmapped", help="records held for unknown people, activities and badge achievements"
+    )
     _db_option(unmapped)
     unmapped.add_argument("--json", action="store_true")
     mapped = commands.add_parser(
-        "map", help="map an unknown key to a person or activity and apply its held records"
+        "map",
+        help="map an unknown key to a person, activity or competency and apply its held records",
     )
-    mapped.add_argument("kind", choices=["person", "activity"])
+    mapped.add_argument("kind", choices=["person", "activity", "achievement"])
     mapped.add_argument("key", help="the key as it appears in `unmapped`")
-    mapped.add_argument("target", help="person id or email, or catalogue activity id")
+    mapped.add_argument(
+        "target",
+        help="person id or email, catalogue activity id, or (for a badge's achievement) "
+        "competency code",
+    )
     _db_option(mapped)
 
     demo = commands.add_parser(
@@ -194,12 +201,6 @@ def _statements(
     return run
 
 
-def _badges_importer(engine: Engine) -> BadgesImporter:
-    """Badge results become ratings on each competency's own scale."""
-    with Session(engine) as session:
-        return BadgesImporter(scales=competency_scales(session))
-
-
 def _framework(arguments: argparse.Namespace, engine: Engine) -> dict[str, Any]:
     result = import_framework(engine, arguments.file, OPERATOR, arguments.framework_code)
     return result.as_json()
@@ -225,7 +226,7 @@ IMPORTS: dict[str, Callable[[argparse.Namespace, Engine], dict[str, Any]]] = {
     "catalog": _catalog,
     "records": _records,
     "xapi": _statements(lambda _engine: XapiImporter()),
-    "badges": _statements(_badges_importer),
+    "badges": _statements(badges_importer),
 }
 
 

@@ -25,6 +25,8 @@ class Lookups:
     competencies: dict[str, int]
     tags: dict[int, list[int]]
     """The competencies each activity is tagged with."""
+    achievements: dict[str, int]
+    """Open Badge achievements an L&D admin mapped to a competency."""
 
     @classmethod
     def load(cls, session: Session) -> "Lookups":
@@ -35,6 +37,7 @@ class Lookups:
             people[external_id] = person_id
             people[email] = person_id
         activities: dict[str, int] = {}
+        achievements: dict[str, int] = {}
         activity_kinds: dict[int, ActivityKind] = {}
         for activity_id, external_id, iri, kind in session.execute(
             select(Activity.id, Activity.external_id, Activity.xapi_iri, Activity.kind)
@@ -48,6 +51,8 @@ class Lookups:
         ):
             if kind == "person":
                 people[_person_key(key)] = target
+            elif kind == "achievement":
+                achievements[key] = target
             else:
                 activities[key] = target
         competencies = dict(session.execute(select(Competency.code, Competency.id)).all())
@@ -56,7 +61,7 @@ class Lookups:
             select(ActivityCompetency.activity_id, ActivityCompetency.competency_id)
         ):
             tags.setdefault(activity_id, []).append(competency_id)
-        return cls(people, activities, activity_kinds, competencies, tags)
+        return cls(people, activities, activity_kinds, competencies, tags, achievements)
 
     def person(self, key: str | None) -> int | None:
         if not key:

@@ -52,7 +52,7 @@ class RecordInput:
 
     `person` and `verified_by` are an external id, an email or a known alias; `activity` is a
     catalogue external id, an xAPI IRI or an alias; `competency` is a competency code, set
-    for records that rate a competency directly.
+    for records that rate a competency directly, or, for a badge, `achievement`.
     """
 
     row_number: int
@@ -64,6 +64,9 @@ class RecordInput:
     for it, else self report."""
     activity: str | None = None
     competency: str | None = None
+    achievement: str | None = None
+    """An Open Badge achievement aligned to no competency: the record is held until an L&D
+    admin maps the achievement to one (a `KeyAlias` of kind "achievement")."""
     score: float | None = None
     max_score: float | None = None
     rating: float | None = None

@@ -10,7 +10,8 @@ from loaders.record_input import RecordInput
 
 
 def resolve_record(record: RecordInput, lookups: Lookups) -> dict[str, Any] | tuple[str, str]:
-    """The insert row for a record, or (kind, key) for the first key nobody recognises."""
+    """The insert row for a record, or (kind, key) for the first key nobody recognises (a
+    badge's achievement counts as unknown until it is mapped to a competency)."""
     person_id = lookups.person(record.person)
     if person_id is None:
         return ("person", record.person)
@@ -20,6 +21,10 @@ def resolve_record(record: RecordInput, lookups: Lookups) -> dict[str, Any] | tu
     competency_id = lookups.competencies.get(record.competency) if record.competency else None
     if record.competency and competency_id is None:
         return ("competency", record.competency)
+    if record.achievement and not record.competency and not record.activity:
+        competency_id = lookups.achievements.get(record.achievement)
+        if competency_id is None:
+            return ("achievement", record.achievement)
     verifier_id = lookups.person(record.verified_by)
     source_kind, verification = provenance(
         record.source_kind, record.verification,

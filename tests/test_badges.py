@@ -30,6 +30,7 @@ from data_model.models import (
     UnmappedRecord,
 )
 from loaders.badges import BadgesImporter, Scale, competency_scales
+from loaders.batches import BatchError, map_key, unmapped_keys
 from loaders.errors import FileRefused
 from loaders.pipeline import run_record_import
 from loaders.record_input import ParsedRow, RecordInput, RowRejected, RowSkipped
@@ -197,6 +198,88 @@ def test_a_badge_aligned_to_an_unknown_competency_is_rejected(
     ]
 
 
+ACHIEVEMENT = "https://academy.example.org/achievements/single"
+
+
+def unaligned(credential_id: str, email: str) -> bytes:
+    """Our single badge without its alignment, for another credential and learner."""
+    credential = json.loads((FIXTURES / "single.json").read_text(encoding="utf-8"))
+    credential["id"] = credential_id
+    credential["credentialSubject"]["achievement"].pop("alignment")
+    credential["credentialSubject"]["identifier"][0]["identityHash"] = email
+    return json.dumps(credential).encode()
+
+
+def test_an_unaligned_badge_waits_under_its_achievement_until_it_is_mapped(
+    engine: Engine, roster: dict[str, int], tmp_path: Path
+) -> None:
+    path = tmp_path / "unaligned.json"
+    path.write_bytes(unaligned("urn:uuid:unaligned-ada", "ada@example.com"))
+    summary = import_file(engine, path)
+    assert counts(summary) == (1, 0, 0, 0, 1, 0)
+    with Session(engine) as session:
+        held = session.scalars(select(UnmappedRecord)).one()
+        queue = unmapped_keys(session)
+    assert (held.kind, held.key) == ("achievement", ACHIEVEMENT)
+    assert queue[["kind", "key", "records"]].values.tolist() == [["achievement", ACHIEVEMENT, 1]]
+    assert stored(engine) == {}
+
+    assert map_key(engine, "achievement", ACHIEVEMENT, "PY", "admin@example.com") == 1
+    record = stored(engine)[f"badge:urn:uuid:unaligned-ada|{ACHIEVEMENT}"]
+    assert (record.person_id, record.competency_id) == (roster["Ada"], roster["PY"])
+    assert (record.rating, record.source_kind) == (None, SourceKind.CERTIFICATION)
+    assert record.import_batch_id == summary["batch"]
+    with Session(engine) as session:
+        assert session.scalars(select(UnmappedRecord)).all() == []
+        assert session.get(MasteryScore, (roster["Ada"], roster["PY"])) is not None
+
+    # The mapping is remembered: the next badge for that achievement loads straight away.
+    path.write_bytes(unaligned("urn:uuid:unaligned-bea", "bea@example.com"))
+    assert counts(import_file(engine, path)) == (1, 1, 0, 0, 0, 0)
+    assert stored(engine)[f"badge:urn:uuid:unaligned-bea|{ACHIEVEMENT}"].person_id == roster["Bea"]
+
+
+def test_an_unaligned_badge_for_someone_unknown_waits_for_both_keys(
+    engine: Engine, roster: dict[str, int], tmp_path: Path
+) -> None:
+    path = tmp_path / "unaligned.json"
+    path.write_bytes(unaligned("urn:uuid:unaligned-cy", "cy@example.com"))
+    assert counts(import_file(engine, path)) == (1, 0, 0, 0, 1, 0)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.add(Person(external_id="E3", name="Cy", email="cy@example.com"))
+    assert map_key(engine, "person", "cy@example.com", "E3") == 0
+    with Session(engine) as session:
+        held = session.scalars(select(UnmappedRecord)).one()
+    assert (held.kind, held.key) == ("achievement", ACHIEVEMENT)
+    assert map_key(engine, "achievement", ACHIEVEMENT, "SQL") == 1
+    (record,) = stored(engine).values()
+    assert record.competency_id == roster["SQL"]
+
+
+def test_an_achievement_maps_only_to_a_competency_that_exists(
+    engine: Engine, roster: dict[str, int], tmp_path: Path
+) -> None:
+    path = tmp_path / "unaligned.json"
+    path.write_bytes(unaligned("urn:uuid:unaligned-ada", "ada@example.com"))
+    import_file(engine, path)
+    with pytest.raises(BatchError, match=r"There is no competency 'RUST' to map to\."):
+        map_key(engine, "achievement", ACHIEVEMENT, "RUST")
+    with Session(engine) as session:
+        assert session.scalars(select(UnmappedRecord)).one().key == ACHIEVEMENT
+
+
+def test_the_data_page_rates_badge_results_on_the_competency_scale(
+    engine: Engine, roster: dict[str, int]
+) -> None:
+    from ui.imports import apply_upload
+
+    data = (FIXTURES / "rated.json").read_bytes()
+    result = apply_upload(engine, "badges", data, "rated.json", "admin@example.com")
+    assert result.counts["loaded"] == 3
+    ratings = sorted(record.rating for record in stored(engine).values())
+    assert ratings == [1.5, 4.5, 5.0]
+
+
 def test_results_become_ratings_on_the_competency_scale(
     engine: Engine, roster: dict[str, int]
 ) -> None:
@@ -287,13 +370,13 @@ def test_a_refused_file_changes_nothing(
 
 # The 1EdTech validator vectors and the specification's examples
 
-ALIGNMENT = ("rejected", "credentialSubject.achievement.alignment")
+ALIGNMENT = ("held", "achievement")
 ENDORSEMENT = (
     "skipped",
     "an EndorsementCredential vouches for an issuer or a badge, not a learner",
 )
 EXPECTED: dict[str, list[tuple[str, str]]] = {
-    # Valid credentials: a record for each alignment, else rejected for having none.
+    # Valid credentials: a record for each alignment, else held under their achievement.
     "ob30/complete.json": [("record", "degree")],
     "ob30/complete_v1.json": [("record", "degree")],
     "ob30/credential-status-revoked.json": [ALIGNMENT],
@@ -336,7 +419,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("rejected", "credentialSubject.achievement.resultDescription[2].type")
     ],
     "ob30/simple-err-evidence-type.json": [("rejected", "evidence[1].type")],
-    # ...while proofs and dates are not checked, so these only lack an alignment.
+    # ...while proofs and dates are not checked, so these are held for lacking an alignment.
     "ob30/simple-err-expired.json": [ALIGNMENT],
     "ob30/simple-err-proof-method.json": [ALIGNMENT],
     "ob30/simple-err-proof-method-no-scheme.json": [ALIGNMENT],
@@ -382,7 +465,10 @@ def outcome(row: ParsedRow) -> tuple[str, str]:
     if isinstance(row, RecordInput):
         assert row.source_kind is SourceKind.CERTIFICATION
         assert "signature not verified" in row.notes
-        return ("record", row.competency or "")
+        if row.competency is None:
+            assert row.achievement
+            return ("held", "achievement")
+        return ("record", row.competency)
     if isinstance(row, RowRejected):
         return ("rejected", row.field or "")
     assert isinstance(row, RowSkipped)
@@ -405,9 +491,8 @@ def test_every_vector_is_read_as_expected(vectors: Path) -> None:
     for name, expected in EXPECTED.items():
         rows = parse(vector(name))
         assert [outcome(row) for row in rows] == expected, name
-        reasons = {row.reason for row in rows if isinstance(row, RowRejected)}
         if expected == [ALIGNMENT] * len(expected):
-            assert reasons == {"achievement aligned to no competency"}, name
+            assert all(row.source_id.endswith(f"|{row.achievement}") for row in rows), name
 
 
 @pytest.mark.parametrize("name", NOT_VERIFIED)
@@ -444,7 +529,11 @@ def test_a_clr_vector_goes_through_the_pipeline(
     vectors: Path, engine: Engine, roster: dict[str, int]
 ) -> None:
     summary = import_file(engine, vector("clr20/complex.json"))
-    assert counts(summary) == (6, 0, 0, 0, 0, 6)
+    assert counts(summary) == (6, 0, 0, 0, 6, 0)
+    with Session(engine) as session:
+        held = session.scalars(select(UnmappedRecord)).all()
+    assert {item.kind for item in held} == {"person"}
+    assert all(item.record["achievement"] for item in held)
 
 
 # Fuzzing

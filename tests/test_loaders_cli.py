@@ -81,3 +81,19 @@ def test_a_saved_column_mapping_is_used_next_time(url: str) -> None:
     assert last_json(first)["loaded"] == 2
     second = loaders(url, "records", export, "--use-map", "lms")
     assert last_json(second)["duplicates"] == 2
+
+
+def test_an_unaligned_badge_is_held_until_its_achievement_is_mapped(
+    url: str, tmp_path: Path
+) -> None:
+    credential = json.loads((FIXTURES / "badges" / "single.json").read_text(encoding="utf-8"))
+    credential["credentialSubject"]["achievement"].pop("alignment")
+    credential["credentialSubject"]["identifier"][0]["identityHash"] = "pat@example.com"
+    badge = tmp_path / "badge.json"
+    badge.write_text(json.dumps(credential))
+    assert last_json(loaders(url, "badges", str(badge)))["unmapped"] == 1
+    achievement = credential["credentialSubject"]["achievement"]["id"]
+    waiting = json.loads(loaders(url, "unmapped", "--json").stdout)
+    assert [(item["kind"], item["key"]) for item in waiting] == [("achievement", achievement)]
+    mapped = loaders(url, "map", "achievement", achievement, "SQL")
+    assert json.loads(mapped.stdout) == {"kind": "achievement", "key": achievement, "applied": 1}

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from data_model.exports import safe_for_spreadsheet
 from data_model.queries.catalogue import activity_options, people_options
 from loaders import catalogue_csv, records_csv, roster_csv
-from loaders.badges import BadgesImporter
+from loaders.badges import BadgesImporter, badges_importer
 from loaders.batches import list_batches, rejected_rows, unmapped_keys
 from loaders.csv_stream import decoded_lines, read_rows
 from loaders.errors import FileRefused
@@ -469,7 +469,11 @@ def apply_upload(
                 kind=kind, file_name=path.name, batch=result.batch_id,
                 description=result.changes.summary(),
             )  # fmt: skip
-        importer = _record_importer(kind, mapping, days_from)
+        importer = (
+            badges_importer(engine)
+            if kind == "badges"
+            else _record_importer(kind, mapping, days_from)
+        )
         if importer is not None:
             summary = run_record_import(engine, importer, path, imported_by, progress)
         elif kind == "roster":
