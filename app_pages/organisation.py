@@ -15,8 +15,20 @@ from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
 from ui.context import page_context
 from ui.formatting import DAY_FORMAT, whole
+from ui.progress_view import render_progress
 
 TOP_GAPS = 10
+COHORT_EXPORT = {
+    "person": "Employee id",
+    "name": "Name",
+    "department": "Department",
+    "location": "Location",
+    "title_level": "Title level",
+    "attained_level": "Level attained",
+    "next_level": "Next level",
+    "readiness": "Readiness",
+    "missing": "What is missing",
+}
 HEATMAP_KEY = "department_heatmap"
 
 context = page_context()
@@ -255,8 +267,11 @@ with st.container(border=True):
                     icon=":material/lightbulb:",
                 )
             else:
-                st.dataframe(
+                chosen = st.dataframe(
                     members,
+                    key="cohort_table",
+                    on_select="rerun",
+                    selection_mode="single-row",
                     hide_index=True,
                     width="stretch",
                     column_order=[
@@ -282,9 +297,10 @@ with st.container(border=True):
                 )
                 st.caption(
                     f"Cohort of {whole(len(members))} people in "
-                    f"{choices.job_families[cohort_family]}, highest readiness first."
+                    f"{choices.job_families[cohort_family]}, highest readiness first. Select "
+                    "a row to see their progress and the evidence behind it."
                 )
-                export = members.rename(columns=str.capitalize)
+                export = members[list(COHORT_EXPORT)].rename(columns=COHORT_EXPORT)
                 details = {
                     "job_family": cohort_family,
                     "min_readiness": min_readiness / 100,
@@ -310,6 +326,13 @@ with st.container(border=True):
                         key="cohort_csv",
                         details=details,
                     )
+
+                rows = chosen["selection"]["rows"]
+                if rows:
+                    with st.container(border=True):
+                        st.caption("Their progress, read-only, as they see it themselves.")
+                        person = str(members.iloc[rows[0]]["person"])
+                        render_progress(context, org.person_id(context, person), read_only=True)
 
 with st.container(border=True):
     st.subheader("Progression equity")

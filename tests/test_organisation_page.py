@@ -375,6 +375,7 @@ def test_the_cohort_builder_lists_the_cohort_and_exports_it_safely(
     assert shown["readiness"].tolist() == pytest.approx(expected["readiness"].tolist())
     csv = pd.read_csv(io.BytesIO(downloads["cohort-data.csv"]), encoding="utf-8-sig")
     assert len(csv) == len(expected)
+    assert csv["Employee id"].tolist() == expected["person"].tolist()
     assert "'=1+1" in csv["Name"].tolist()
     sheet = openpyxl.load_workbook(io.BytesIO(downloads["cohort-data.xlsx"])).active
     assert sheet is not None
@@ -390,6 +391,20 @@ def test_the_cohort_builder_lists_the_cohort_and_exports_it_safely(
         admin.email, "cohort", "cohort-data.xlsx",
     )  # fmt: skip
     assert entry.details["rows"] == len(expected)
+
+    at.session_state["cohort_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+
+    assert expected["name"].iloc[1] in [header.value for header in at.subheader]
+    chosen = _person_id(demo_engine, expected["person"].iloc[1])
+    assert f"explain_{chosen}" in [box.key for box in at.selectbox]
+
+
+def _person_id(engine: Engine, external_id: str) -> int:
+    with Session(engine) as session:
+        found = session.scalar(select(Person.id).where(Person.external_id == external_id))
+    assert found is not None
+    return found
 
 
 def test_equity_shows_the_groups_and_hides_the_small_ones(

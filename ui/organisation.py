@@ -4,6 +4,7 @@ L&D admin moving between filters gets each view computed once per five minutes."
 import pandas as pd
 import streamlit as st
 
+from data_model.access import visible_person_id
 from data_model.queries.equity import equity_attributes, progression_equity
 from data_model.queries.freshness import Freshness, freshness
 from data_model.queries.groups import GroupProgress, cohort, group_progress
@@ -82,3 +83,10 @@ def data_freshness(context: PageContext, where: OrganisationFilter) -> Freshness
 def programmes(context: PageContext, window_days: int) -> pd.DataFrame:
     with session_for(context.database_url) as session:
         return programme_effectiveness(session, context.viewer, window_days)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def person_id(context: PageContext, external_id: str) -> int:
+    """The id of someone the viewer may see, by external id (`NotPermitted` otherwise)."""
+    with session_for(context.database_url) as session:
+        return visible_person_id(session, context.viewer, external_id)
