@@ -107,9 +107,9 @@ else:
         },
     )
     st.caption(
-        f"Table of your {whole(len(table))} direct reports with level attained, next level, "
-        "readiness as a bar from 0 to 100%, status, last evidence, pending records and the "
-        "number of gaps to their next level."
+        f"Table of your {team.counted(len(table), 'direct report')} with level attained, "
+        "next level, readiness as a bar from 0 to 100%, status, last evidence, pending "
+        "records and the number of gaps to their next level."
     )
     export = table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
     with st.container(horizontal=True):
@@ -175,8 +175,8 @@ if not table.empty:
             "next level, blank cells no gap.",
         )
         st.caption(
-            f"Reports by competency: {whole(len(gaps))} gaps across "
-            f"{whole(gaps['person_id'].nunique())} reports. Darker is further below the "
+            f"Reports by competency: {team.counted(len(gaps), 'gap')} across "
+            f"{team.counted(gaps['person_id'].nunique(), 'report')}. Darker is further below the "
             "requirement; the palest cells are met in level but short of fresh or trusted "
             "evidence. Click a cell, or pick one below, to see the evidence behind it."
         )
@@ -229,8 +229,8 @@ if not table.empty:
             },
         )
         st.caption(
-            f"Table of your reports' {whole(len(goals))} learning goals with the target date, "
-            "progress toward each as a bar, status and whether it is overdue."
+            f"Table of your reports' {team.counted(len(goals), 'learning goal')} with the "
+            "target date, progress toward each as a bar, status and whether it is overdue."
         )
 
     st.subheader("Attest a skill")
@@ -318,8 +318,8 @@ else:
         },
     )
     st.caption(
-        f"{whole(len(requests))} records waiting for your word, oldest first, with who logged "
-        "them, the activity or competency, when, their note and any link."
+        f"{team.counted(len(requests), 'record')} waiting for your word, oldest first, with "
+        "who logged them, the activity or competency, when, their note and any link."
     )
     choices = {
         int(row.record_id): f"{row.person} · {row.activity or row.competency} · "
@@ -349,7 +349,7 @@ else:
             st.success(
                 f"{'Accepted' if verdict == 'Accept' else 'Declined'}: "
                 f"{choices[int(record_id)]}. Mastery updated on "
-                f"{whole(answer.pairs_refreshed)} competencies.",
+                f"{team.counted(answer.pairs_refreshed, 'competency', 'competencies')}.",
                 icon=":material/task_alt:",
             )
 
@@ -418,7 +418,7 @@ if not table.empty:
                     },
                 )
                 st.caption(
-                    f"The {whole(len(ranked))} best-placed candidates for {roles[role]}, "
+                    f"The {team.counted(len(ranked), 'best-placed candidate')} for {roles[role]}, "
                     "highest readiness first, with their gaps and the catalogue hours to "
                     "close them."
                 )

@@ -117,8 +117,9 @@ with st.container(border=True):
         + ("by job title." if column == "headcount" else "by the level their evidence attains."),
     )
     st.caption(
-        f"{whole(totals.job_families)} job families. Darker is more senior; grey is below "
-        "the first level or off the pathway. Hover a bar for the level's title."
+        f"{team.counted(totals.job_families, 'job family', 'job families')}. Darker is more "
+        "senior; grey is below the first level or off the pathway. Hover a bar for the "
+        "level's title."
     )
     st.dataframe(
         table,
@@ -211,7 +212,7 @@ with st.container(border=True):
                 },
             )
             st.caption(
-                f"The {whole(len(who))} people"
+                f"The {team.counted(len(who), 'person', 'people')}"
                 + (f" in {in_department}" if in_department else "")
                 + f" held back by {names[code]}, and what each is missing."
             )
@@ -296,7 +297,7 @@ with st.container(border=True):
                     },
                 )
                 st.caption(
-                    f"Cohort of {whole(len(members))} people in "
+                    f"Cohort of {team.counted(len(members), 'person', 'people')} in "
                     f"{choices.job_families[cohort_family]}, highest readiness first. Select "
                     "a row to see their progress and the evidence behind it."
                 )
@@ -382,9 +383,9 @@ with st.container(border=True):
             },
         )
         st.caption(
-            f"Table of {whole(len(groups))} groups by {attribute.replace('_', ' ')}: people, "
-            "mean readiness, share ready and share who levelled up; a dash is a figure whose "
-            f"group is under {MINIMUM_GROUP}."
+            f"Table of {team.counted(len(groups), 'group')} by {attribute.replace('_', ' ')}: "
+            "people, mean readiness, share ready and share who levelled up; a dash is a "
+            f"figure whose group is under {MINIMUM_GROUP}."
         )
 
 with st.container(border=True):
@@ -464,8 +465,11 @@ with st.container(border=True):
                 },
             )
             st.caption(
-                f"Table of {whole(int((results['scope'] == 'activity').sum()))} activities "
-                f"and their kinds: mean mastery gained in the {window} days after completing, "
+                "Table of "
+                + team.counted(
+                    int((results["scope"] == "activity").sum()), "activity", "activities"
+                )
+                + f" and their kinds: mean mastery gained in the {window} days after completing, "
                 "beside the comparison group, and the difference, in levels of the scale."
             )
 

@@ -491,5 +491,6 @@ def test_clicking_a_department_cell_lists_who_there_is_held_back(
     expected = progress.gap_matrix.loc[in_department["person"], code].notna().sum()
     assert len(held) == expected > 0
     assert set(held["department"]) == {department}
-    assert any(c.value.startswith(f"The {expected} people in {department} held back by")
+    assert any(c.value.startswith(f"The {expected} {'person' if expected == 1 else 'people'} in "
+                                  f"{department} held back by")
                for c in at.caption)  # fmt: skip

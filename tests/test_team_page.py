@@ -393,7 +393,7 @@ def test_the_table_shows_each_reports_level_readiness_and_status(
     [heatmap] = at.get("plotly_chart")
     assert "Heatmap of your reports by competency" in heatmap.proto.alt
     gaps = sum(len(p.gaps) for p in expected.people)
-    assert any(c.value.startswith(f"Reports by competency: {gaps} gaps") for c in at.caption)
+    assert any(c.value.startswith(f"Reports by competency: {gaps} gap") for c in at.caption)
 
 
 def test_selecting_a_row_opens_that_reports_progress_read_only(

@@ -35,6 +35,13 @@ from ui.database import session_for
 from ui.formatting import DAY_FORMAT, day, whole
 
 TTL = "5m"
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 record', '2,431 records': a count with its noun agreeing."""
+    return f"{whole(count)} {singular if count == 1 else plural or singular + 's'}"
+
+
 MAX_ENTRIES = 256
 
 
