@@ -196,6 +196,12 @@ def _statements(
         importer = make_importer(engine)
         with progress_bar(importer.kind) as progress:
             summary = run_record_import(engine, importer, arguments.file, OPERATOR, progress)
+        if "more" in summary.notices:
+            print(
+                "Warning: this LRS response holds only part of the statements; the rest are "
+                f"at {summary.notices['more']}. Fetch that page and import it too.",
+                file=sys.stderr,
+            )
         return summary.as_json()
 
     return run

@@ -66,6 +66,8 @@ class ImportSummary:
     unmapped: int = 0
     rejected: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    notices: dict[str, Any] = field(default_factory=dict)
+    """Extra keys for the JSON, from the importer (`RecordImporter.notices`)."""
 
     def add_error(self, row: int, field_name: str | None, message: str) -> None:
         if len(self.errors) < ERRORS_REPORTED:
@@ -75,7 +77,7 @@ class ImportSummary:
         return {
             "batch": self.batch, "kind": self.kind, "rows": self.rows, "loaded": self.loaded,
             "duplicates": self.duplicates, "skipped": self.skipped, "unmapped": self.unmapped,
-            "rejected": self.rejected, "errors": self.errors,
+            "rejected": self.rejected, "errors": self.errors, **self.notices,
         }  # fmt: skip
 
 
@@ -289,6 +291,7 @@ def run_record_import(
                 for parsed in parse_file(importer, reader, path.name):
                     writer.take(parsed)
         writer.flush()
+        summary.notices = importer.notices()
         summary.loaded = batch_record_count(session, batch.id)
         summary.duplicates = writer.attempted - summary.loaded
         touched = writer.touched | _void(session, writer.voided)

@@ -156,3 +156,8 @@ class RecordImporter(ABC):
 
     @abstractmethod
     def parse(self, stream: BinaryIO, file_name: str) -> Iterator[ParsedRow]: ...
+
+    def notices(self) -> dict[str, Any]:
+        """What the last `parse` found that the import summary must say beyond its counts
+        (an LRS page's `more` link, say), as extra keys of the summary's JSON."""
+        return {}

@@ -555,8 +555,9 @@ def _array(text: _Text) -> Iterator[ParsedRow]:
         text.refuse("more after the end of the array", text.pos)
 
 
-def _document(text: _Text) -> Iterator[ParsedRow]:
-    """One statement, or an LRS response page; its `more` link is not followed."""
+def _document(text: _Text, on_more: Callable[[str], None]) -> Iterator[ParsedRow]:
+    """One statement, or an LRS response page; its `more` link cannot be followed from a
+    file, so it is handed to `on_more` for the summary to tell."""
     document, source = text.value()
     if text.peek():
         text.refuse("a second JSON value; JSON Lines need one statement per line", text.pos)
@@ -566,6 +567,9 @@ def _document(text: _Text) -> Iterator[ParsedRow]:
     statements = document["statements"]
     if not isinstance(statements, list):
         raise FileRefused(f"{text.file_name} is an LRS response whose statements are not a list.")
+    more = document.get("more")
+    if isinstance(more, str) and more.strip():
+        on_more(more.strip())
     for number, statement in enumerate(statements, start=1):
         yield parse_statement(number, statement)
 
@@ -575,7 +579,11 @@ class XapiImporter(RecordImporter):
 
     kind: ClassVar[str] = "xapi"
 
+    def __init__(self) -> None:
+        self.more: str | None = None
+
     def parse(self, stream: BinaryIO, file_name: str) -> Iterator[ParsedRow]:
+        self.more = None
         chunks = _chunks(stream)
         head = _read_head(chunks)
         rest = head.replay(chunks)
@@ -584,7 +592,8 @@ class XapiImporter(RecordImporter):
         elif head.first == b"{" and head.is_json_lines():
             yield from _json_lines(rest)
         elif head.first == b"{":
-            yield from _document(_Text(rest, file_name, len(BOM) if head.bom else 0))
+            text = _Text(rest, file_name, len(BOM) if head.bom else 0)
+            yield from _document(text, self._found_more)
         elif not head.first:
             raise FileRefused(f"{file_name} is empty.")
         else:
@@ -592,3 +601,11 @@ class XapiImporter(RecordImporter):
             raise FileRefused(
                 f"{file_name} is not xAPI JSON: it starts with {first!r}, not [ or {{."
             )
+
+    def _found_more(self, link: str) -> None:
+        self.more = link
+
+    def notices(self) -> dict[str, Any]:
+        """An LRS page with a `more` link holds only part of the statements: the summary says
+        where the rest are, since a file import cannot fetch them."""
+        return {"more": self.more} if self.more else {}

@@ -97,3 +97,10 @@ def test_an_unaligned_badge_is_held_until_its_achievement_is_mapped(
     assert [(item["kind"], item["key"]) for item in waiting] == [("achievement", achievement)]
     mapped = loaders(url, "map", "achievement", achievement, "SQL")
     assert json.loads(mapped.stdout) == {"kind": "achievement", "key": achievement, "applied": 1}
+
+
+def test_an_lrs_page_with_more_statements_is_reported(url: str) -> None:
+    result = loaders(url, "xapi", str(FIXTURES / "xapi" / "lrs_response.json"))
+    assert result.returncode == 0, result.stderr
+    assert last_json(result)["more"] == "/xapi/statements?more=2b6f0c1d"
+    assert "the rest are at /xapi/statements?more=2b6f0c1d" in result.stderr

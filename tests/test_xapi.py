@@ -19,6 +19,7 @@ from data_model.models import (
     Activity,
     ActivityCompetency,
     ActivityKind,
+    AuditEntry,
     Base,
     Competency,
     CompetencyCategory,
@@ -140,6 +141,32 @@ def test_importing_the_same_file_twice_gives_only_duplicates(engine: Engine, nam
     assert first.loaded > 0
     assert (again.loaded, again.duplicates) == (0, first.loaded)
     assert len(records(engine)) == first.loaded
+
+
+def test_an_lrs_page_with_more_statements_says_where_they_are(
+    engine: Engine, tmp_path: Path
+) -> None:
+    seed_catalogue(engine)
+    page = json.loads((FIXTURES / "lrs_response.json").read_text(encoding="utf-8"))
+    more = "https://lrs.example.com/xapi/statements?more=page-2"
+    path = tmp_path / "page-1.json"
+    path.write_text(json.dumps(page | {"more": f" {more} "}))
+    summary = import_file(engine, path)
+    assert summary.as_json()["more"] == more
+    assert counts(summary) == expected(rows=2, loaded=1, skipped=1)
+    with Session(engine) as session:
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    assert audited.details["more"] == more
+
+
+@pytest.mark.parametrize("more", ["", None])
+def test_a_last_lrs_page_adds_no_more_link(engine: Engine, tmp_path: Path, more) -> None:
+    seed_catalogue(engine)
+    page = json.loads((FIXTURES / "lrs_response.json").read_text(encoding="utf-8"))
+    page.pop("more", None)
+    path = tmp_path / "last.json"
+    path.write_text(json.dumps(page if more is None else page | {"more": more}))
+    assert "more" not in import_file(engine, path).as_json()
 
 
 def test_bom_and_crlf_fixtures_really_have_them() -> None:
