@@ -143,21 +143,30 @@ def _missing(
 
 def held_levels(people: pd.DataFrame, pathways: Pathways, assessed: pd.DataFrame) -> pd.DataFrame:
     """Per person (index) of `people` whose job family has levels: `attained`, the highest rank
-    with every rank up to it met (0 below the first), and `next_level`, the lowest rank above
-    it (NaN at the top). A level without requirements is met."""
+    with every rank up to it met (0 below the first), and `next_level` (NaN at the top).
+
+    The next level is the one to be ready for. Someone whose evidence has gone past their title
+    level (`title_level` in `people`, when given) is measured against the level above their
+    title: they hold it, so they are ready for it. Everyone else is measured against the level
+    above the one they hold; they cannot hold it yet, so that is never ready. A level without
+    requirements is met."""
     ranks: dict[int, list[int]] = {}
     for family, rank in zip(pathways.levels["job_family_id"], pathways.levels["rank"], strict=True):
         ranks.setdefault(int(family), []).append(int(rank))
     first_unmet = assessed.loc[~assessed["met"], ["person_id", "rank"]].groupby("person_id").min()
     unmet = first_unmet["rank"].to_dict()
+    titles = people["title_level"] if "title_level" in people else pd.Series(np.nan, people.index)
     rows = {}
-    for person_id, family in zip(people["person_id"], people["job_family_id"], strict=True):
+    for person_id, family, title in zip(
+        people["person_id"], people["job_family_id"], titles, strict=True
+    ):
         if family != family or int(family) not in ranks:
             continue
         family_ranks = sorted(ranks[int(family)])
         below = unmet.get(person_id, np.inf)
         attained = max((rank for rank in family_ranks if rank < below), default=0)
-        above = [rank for rank in family_ranks if rank > attained]
+        base = title if pd.notna(title) and title < attained else attained
+        above = [rank for rank in family_ranks if rank > base]
         rows[person_id] = (attained, above[0] if above else np.nan)
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["attained", "next_level"])
     return frame.rename_axis("person_id")

@@ -145,11 +145,25 @@ def test_unmet_critical_requirement_gets_no_credit(engine: Engine, org: dict[str
     assert progress.readiness == pytest.approx(1 / 3)
 
 
-def test_top_level(engine: Engine, org: dict[str, int]) -> None:
+def test_ready_when_evidence_is_past_the_title(engine: Engine, org: dict[str, int]) -> None:
+    """R (title 2) meets all of level 3: measured against the level above their title, which
+    they hold, so ready, with readiness 1 and nothing missing."""
     progress = _progress(engine, org["R"])
-    assert (progress.attained_level, progress.next_level, progress.status) == (3, None, "top_level")
+    assert (progress.attained_level, progress.next_level, progress.status) == (3, 3, "ready")
+    assert (progress.ready, progress.readiness) == (True, 1.0)
     assert progress.working_above_title
     assert progress.gaps == ()
+
+
+def test_top_level(engine: Engine, org: dict[str, int]) -> None:
+    """O holds level 3, the top, with title 3: nothing above."""
+    top = _add_person(engine, "O", [("A", 3, 1, SourceKind.ATTESTATION),
+                                    ("B", 3, 1, SourceKind.ATTESTATION),
+                                    ("C", 2, 1, SourceKind.ATTESTATION)], title=3)  # fmt: skip
+    progress = _progress(engine, top)
+    assert (progress.attained_level, progress.next_level, progress.status) == (3, None, "top_level")
+    assert (progress.ready, progress.readiness, progress.gaps) == (False, None, ())
+    assert not progress.working_above_title
 
 
 def test_no_job_family_and_no_evidence(engine: Engine, org: dict[str, int]) -> None:
@@ -215,7 +229,8 @@ def test_team_direct_reports_all_levels_and_no_reports(engine: Engine, org: dict
     assert len(team.people) == 9
     assert team.level_distribution == {"0": 1, "1": 7, "3": 1}
     assert chain.level_distribution == {"0": 1, "1": 8, "3": 1}
-    assert team.share_ready == 0.0
+    assert team.share_ready == pytest.approx(1 / 9)  # R
+    assert team.readiness_distribution["ready"] == 1
     assert team.readiness_distribution["100% (support short)"] == 2  # S and T
     assert team.gap_matrix.loc["S", "B"] == "more trusted evidence"
     assert team.gap_matrix.loc["P", "B"] == "level"
@@ -267,12 +282,12 @@ def test_cli_progress_json(
 
 
 def _add_person(engine: Engine, key: str, ratings: list[tuple[str, float, float, SourceKind]],
-                manager: int | None = None) -> int:  # fmt: skip
-    """A person in family F, title level 1, rated (competency code, value, days ago, source)."""
+                title: int = 1) -> int:  # fmt: skip
+    """A person in family F, rated (competency code, value, days ago, source)."""
     with Session(engine) as session, session.begin():
         family = session.scalar(select(JobFamily).where(JobFamily.code == "F"))
         person = Person(external_id=key, name=f"Person {key}", email=f"{key.lower()}@example.com",
-                        job_family_id=family.id, title_level=1, manager_id=manager)  # fmt: skip
+                        job_family_id=family.id, title_level=title)  # fmt: skip
         session.add(person)
         session.flush()
         codes = {c.code: c for c in session.scalars(select(Competency))}
@@ -323,14 +338,14 @@ def test_self_ratings_alone_never_meet_a_requirement(engine: Engine, org: dict[s
 
 def test_group_progress_matches_each_person(engine: Engine, org: dict[str, int]) -> None:
     """Everyone active: M has no pathway; R holds level 3; the rest hold 1, except N (0).
-    B holds back seven of the nine with a next level: P, U, V, W, X short of the level (U has
+    B holds back seven of the ten with a next level: P, U, V, W, X short of the level (U has
     no B evidence), S and T short of support; Q's gap is A, N's is A."""
     with Session(engine) as session:
         group = group_progress(session, OPERATOR)
         reports = group_progress(session, OPERATOR, manager_id=org["M"], all_levels=False)
         expected = {key: person_progress(session, OPERATOR, pid) for key, pid in org.items()}
     assert group.level_distribution == {"none": 1, "0": 1, "1": 8, "3": 1}
-    assert group.share_ready == 0.0
+    assert group.share_ready == pytest.approx(1 / 10)  # R, of the ten with a next level
     people = group.people.set_index("person")
     for key, progress in expected.items():
         readiness = people.loc[key, "readiness"]
@@ -346,7 +361,7 @@ def test_group_progress_matches_each_person(engine: Engine, org: dict[str, int])
     assert group.gap_matrix.loc["S", "B"] == "more trusted evidence"
     assert len(reports.people) == 9
     assert list(group.department_gaps.index) == ["No department"]
-    assert group.department_gaps.loc["No department", "B"] == pytest.approx(7 / 9)
+    assert group.department_gaps.loc["No department", "B"] == pytest.approx(7 / 10)
 
 
 def test_cohort_by_readiness_and_missing_competency(engine: Engine, org: dict[str, int]) -> None:
@@ -356,7 +371,8 @@ def test_cohort_by_readiness_and_missing_competency(engine: Engine, org: dict[st
         everyone = cohort(session, OPERATOR, "F", 0.0)
     assert list(found["person"]) == ["S", "T"]
     assert list(found["missing"]) == ["more trusted evidence", "fresher evidence"]
-    assert len(everyone) == 9  # F minus R (top level, no next level)
+    assert len(everyone) == 10
+    assert list(everyone["person"][:3]) == ["R", "S", "T"]
 
 
 def test_closest_roles_outside_own_family(engine: Engine, org: dict[str, int]) -> None:
