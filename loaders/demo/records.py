@@ -58,16 +58,20 @@ MIX = {
     CompetencyCategory.PROFESSIONAL: [0.25, 0, 0, 0.12, 0.13, 0.22, 0.13, 0.15],
     CompetencyCategory.VALUES: [0.1, 0, 0, 0, 0, 0.45, 0.3, 0.15],
 }
-# Ability relative to title level, growth per year, and how much evidence each kind produces.
-HEAD_START = {Growth.FAST: 1.3, Growth.STEADY: 0.55, Growth.SLOW: 0.0, Growth.STALLED: 0.2,
-              Growth.STALE: 0.4}  # fmt: skip
+# Ability relative to title level (fast growers are working above their title, so some people
+# come out ready for the next one), growth per year, and how much evidence each kind produces.
+HEAD_START = {Growth.FAST: 2.0, Growth.STEADY: 0.9, Growth.SLOW: 0.3, Growth.STALLED: 0.5,
+              Growth.STALE: 0.6}  # fmt: skip
 GROWTH_PER_YEAR = {Growth.FAST: 0.9, Growth.STEADY: 0.45, Growth.SLOW: 0.15,
                    Growth.STALLED: 0.4, Growth.STALE: 0.3}  # fmt: skip
-ACTIVITY = {Growth.FAST: 1.3, Growth.STEADY: 1.0, Growth.SLOW: 0.7, Growth.STALLED: 0.9,
+ACTIVITY = {Growth.FAST: 1.0, Growth.STEADY: 1.1, Growth.SLOW: 0.7, Growth.STALLED: 0.9,
             Growth.STALE: 0.8}  # fmt: skip
 PASS_MARK = 0.7
 REVIEW = -1.0
-"""Marks a yearly review rating in the list of evidence to generate."""
+"""Marks a review rating in the list of evidence to generate."""
+REVIEW_EVERY_DAYS = 182
+"""Managers review twice a year: trusted evidence never more than half a year old, so that
+people who have the level also have the support to show it."""
 CERTIFICATE_YEARS = 2
 PENDING_WINDOW_DAYS = 45
 
@@ -99,7 +103,8 @@ def _plan_people(
     windows = []
     for person in people:
         window_start = max(person.hire_date, today - timedelta(days=int(rng.integers(730, 1096))))
-        first, last = window_start.toordinal(), today.toordinal()
+        # Up to yesterday: a record later today would lie in the future when the demo is read.
+        first, last = window_start.toordinal(), today.toordinal() - 1
         reference = last
         if person.growth is Growth.STALLED:
             reference = max(first, last - int(rng.integers(120, 400)))
@@ -117,13 +122,13 @@ def _plan_people(
 
 
 def _review_days(rng: np.random.Generator, person: DemoPerson, plan: _Plan) -> list[int]:
-    """The yearly review dates in the person's window, newest first, when their manager rates
+    """The review dates in the person's window, newest first, when their manager rates
     every competency they work on: the steady backbone of evidence that real organisations
     have. Only as many as the person's share of records allows are used."""
     if person.manager_index is None:
         return []
-    latest = plan.last - int(rng.integers(0, 365))
-    return [day for day in range(latest, plan.first - 1, -365) if day >= plan.first]
+    latest = plan.last - int(rng.integers(0, REVIEW_EVERY_DAYS))
+    return [day for day in range(latest, plan.first - 1, -REVIEW_EVERY_DAYS) if day >= plan.first]
 
 
 def _days(rng: np.random.Generator, person: DemoPerson, plan: _Plan) -> np.ndarray:
