@@ -1,12 +1,15 @@
 """Vouching for informal learning: the inbox of records someone was asked to verify, and the
 two answers, accept or decline with a reason.
 
-A pending record names the person asked in `verified_by_id`; that request is what lets them
-see it, so the inbox and both answers are scoped to records where the viewer is the one asked
-(never their own). Accepting makes the record verified and lifts its trust; declining takes it
-out of the evidence. Either way mastery for the record's pairs is refreshed in the same
-transaction and the answer is audited. The schema has no column for a decline reason, so the
-reason is kept in the audit entry, where `decline_reasons` reads it back.
+A pending record names the person asked in `verified_by_id`. The inbox and both answers are
+scoped to records where the viewer is the one asked (never their own) and, like every read of
+someone's data, to people within the viewer's access scope: learners ask someone up their
+reporting chain, and a request left behind when someone moves teams no longer shows to the
+old manager (nor may they answer it). Accepting makes the record verified and lifts its
+trust; declining takes it out of the evidence. Either way mastery for the record's pairs is
+refreshed in the same transaction and the answer is audited. The schema has no column for a
+decline reason, so the reason is kept in the audit entry, where `decline_reasons` reads it
+back.
 """
 
 from dataclasses import dataclass
@@ -52,10 +55,12 @@ class Answer:
 
 
 def _asked_of(viewer: Viewer) -> ColumnElement[bool]:
+    """Pending, the viewer asked, about someone else who is still in the viewer's scope."""
     return and_(
         LearningRecord.verification == Verification.PENDING,
         LearningRecord.verified_by_id == viewer.person_id,
         LearningRecord.person_id != viewer.person_id,
+        LearningRecord.person_id.in_(visible_people(viewer)),
     )
 
 
