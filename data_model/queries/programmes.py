@@ -114,9 +114,9 @@ def _row(scope: str, activity: str | None, kind: str, gains: list[float],
 def programme_effectiveness(
     session: Session, viewer: Viewer, window_days: int = 90
 ) -> pd.DataFrame:
-    """COLUMNS: one row per activity with completions (scope "activity"), then one per kind
-    (scope "kind", activity None); see the module notes for the method. Gains are in scale
-    levels; suppressed rows carry only their names."""
+    """COLUMNS: one row per activity completed in a finished window (scope "activity"), then
+    one per kind (scope "kind", activity None); see the module notes for the method. Gains
+    are in scale levels; suppressed rows carry only their names."""
     today = datetime.now(UTC).date()
     starts = _windows(today, window_days)
     people = _members(session, group_ids(viewer)).reset_index(drop=True)
@@ -170,6 +170,8 @@ def programme_effectiveness(
             if group >= 0 and counts[group, k] > 0:
                 compared.append(totals[group, k] / counts[group, k])
                 needed[group, k] = True
+        if not gains:
+            continue
         contributing = (valid & needed[np.maximum(cell, 0)] & (cell >= 0)[:, None]).any(axis=1)
         rows.append(_row("activity", title, str(kind), gains, len(gains), compared,
                          int(contributing.sum())))  # fmt: skip
@@ -182,7 +184,8 @@ def programme_effectiveness(
         rows.append(_row("kind", None, kind, pooled["gains"], len(pooled["gains"]),
                          pooled["compared"], int(pooled["contributing"].sum())))  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS).astype(
-        {"participants": "Int64", "comparison_people": "Int64"}
-    )
+        {"participants": "Int64", "comparison_people": "Int64", "participant_gain": float,
+         "comparison_gain": float, "difference": float}
+    )  # fmt: skip
     return frame.sort_values(["scope", "suppressed", "difference"], ascending=[True, True, False],
                              na_position="last").reset_index(drop=True)  # fmt: skip
