@@ -24,6 +24,7 @@ from data_model.config import ConfigurationError, resolve_database_url
 from data_model.database import DatabaseUnavailable, open_database, session_factory
 from data_model.mastery_methods import UnknownMethod, parse_method
 from data_model.models import Base
+from data_model.queries.groups import GAP_SUMMARY_COLUMNS, group_progress
 from data_model.queries.mastery import (
     NotFound,
     end_of_day,
@@ -291,6 +292,8 @@ def _team(arguments: argparse.Namespace, engine: Engine) -> int:
     with session_factory(engine)() as session:
         manager_id = find_person(session, arguments.manager)
         team = team_progress(session, arguments.viewer, manager_id, arguments.all_levels)
+        group = group_progress(session, arguments.viewer, manager_id=manager_id,
+                               all_levels=arguments.all_levels)  # fmt: skip
     figures = {
         "level_distribution": team.level_distribution,
         "readiness_distribution": team.readiness_distribution,
@@ -299,6 +302,8 @@ def _team(arguments: argparse.Namespace, engine: Engine) -> int:
             person: {code: missing for code, missing in row.items() if isinstance(missing, str)}
             for person, row in team.gap_matrix.to_dict("index").items()
         },
+        "top_gaps": _records(group.top_gaps, GAP_SUMMARY_COLUMNS),
+        "top_gaps_by_size": _records(group.top_gaps_by_size, GAP_SUMMARY_COLUMNS),
     }
     if arguments.json:
         print(json.dumps({"people": [_progress_json(p) for p in team.people], **figures}))

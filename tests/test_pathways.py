@@ -394,3 +394,20 @@ def test_group_scoped_to_the_viewer(engine: Engine, org: dict[str, int]) -> None
         with pytest.raises(NotPermitted):
             group_progress(session, viewer, manager_id=org["M"])
     assert sorted(group.people["person"]) == ["P", "X"]
+
+
+def test_cli_team_json_has_the_group_figures(
+    engine: Engine, org: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M's nine reports (X reports to P): B holds back P, U, V, W (level) and S, T (support)."""
+    url = engine.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "team", "M", "--json"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    assert len(output["people"]) == 9
+    assert output["share_ready"] == pytest.approx(1 / 9, abs=1e-4)  # printed to 4 places
+    assert output["gap_matrix"]["S"] == {"B": "more trusted evidence"}
+    top = output["top_gaps"][0]
+    assert (top["competency"], top["people"], top["level_gaps"], top["evidence_gaps"]) == (
+        "B", 6, 4, 2,
+    )  # fmt: skip
+    assert {row["competency"] for row in output["top_gaps_by_size"]} == {"A", "B"}
