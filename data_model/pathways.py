@@ -116,11 +116,16 @@ def judge(
 def support_matrix(support_levels: Sequence) -> np.ndarray:
     """Per-level support (lists or arrays; anything else counts as none) as one row per entry,
     zero-padded to the longest."""
-    rows = [levels if isinstance(levels, list | np.ndarray) else [] for levels in support_levels]
-    width = max(map(len, rows), default=0)
-    if all(len(levels) == width for levels in rows):
-        return np.array(rows, dtype=float).reshape(len(rows), width)
-    matrix = np.zeros((len(rows), width))
+    rows = list(support_levels)
+    if rows:
+        try:
+            matrix = np.array(rows, dtype=float)
+        except (TypeError, ValueError):
+            matrix = None
+        if matrix is not None and matrix.ndim == 2:
+            return matrix
+    rows = [levels if isinstance(levels, list | np.ndarray) else [] for levels in rows]
+    matrix = np.zeros((len(rows), max(map(len, rows), default=0)))
     for position, levels in enumerate(rows):
         matrix[position, : len(levels)] = levels
     return matrix

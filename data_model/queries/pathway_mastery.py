@@ -87,10 +87,10 @@ def _claims(session: Session, ids: Select | list[int]) -> pd.DataFrame:
     return frame
 
 
-def _rating_support(claims: pd.DataFrame, rules: CompetencyRules, now: datetime) -> pd.DataFrame:
-    """Support per level of self-claimed ratings of a competency, as `weigh` and `level_terms`
-    would give it: weight = self-report trust x 0.5 ** (age / half-life) (zero once expired or
-    before it was shown), relevant at every level of the scale."""
+def _rating_weights(claims: pd.DataFrame, rules: CompetencyRules, now: datetime) -> np.ndarray:
+    """Per self-claimed rating of a competency and level, its weight towards support, as `weigh`
+    and `level_terms` would give it: self-report trust x 0.5 ** (age / half-life) (zero once
+    expired or before it was shown), relevant at every level of the scale."""
     settings = rules.frame.reindex(claims["competency_id"])
     shown = pd.to_datetime(claims["occurred_at"], utc=True, format="ISO8601")
     age = ((pd.Timestamp(now) - shown).dt.total_seconds() / 86_400).to_numpy(float)
@@ -103,19 +103,14 @@ def _rating_support(claims: pd.DataFrame, rules: CompetencyRules, now: datetime)
     on_scale = (levels > settings["scale_min"].to_numpy(float)[:, None]) & (
         levels <= settings["scale_max"].to_numpy(float)[:, None]
     )
-    return _per_pair(claims, weight[:, None] * on_scale)
-
-
-def _per_pair(rows: pd.DataFrame, per_level: np.ndarray) -> pd.DataFrame:
-    sums = pd.DataFrame(per_level).groupby([rows[column].to_numpy() for column in PAIR]).sum()
-    pairs = sums.index.to_frame(index=False, name=PAIR)
-    return pairs.assign(levels=list(sums.to_numpy()))
+    return weight[:, None] * on_scale
 
 
 def _self_support(
     session: Session, ids: Select | list[int], rules: CompetencyRules, now: datetime
-) -> pd.DataFrame:
-    """Per pair with self-claimed evidence (PAIR columns), `levels`: its support per level.
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The pairs with self-claimed evidence (PAIR columns) and their support per level (one
+    row per pair, a column per level).
 
     Self-ratings of a competency, nearly all of them, are weighed here from one lean read of
     learning_records; anything else self-claimed (a pending project, say) goes through the
@@ -123,24 +118,24 @@ def _self_support(
     claims = _claims(session, ids)
     claims = claims[self_claimed(claims)]
     simple = claims["rating"].notna() & claims["competency_id"].isin(rules.frame.index)
-    parts = [_rating_support(claims[simple], rules, now)] if simple.any() else []
+    pairs = [claims.loc[simple, PAIR].astype(int)]
+    weights = [_rating_weights(claims[simple], rules, now)]
     others = claims.loc[~simple, "record_id"].astype(int).tolist()
     if others:
         wanted = LearningRecord.id.in_(others)
         query = union_all(*(part.where(wanted) for part in raw_evidence_query().selects))
         weighted = weigh(read_evidence(read_raw_evidence(session, query)), rules, now)
         weighted = weighted[self_claimed(weighted)]
-        if len(weighted):
-            _support, relevant, _levels = level_terms(weighted, rules)
-            parts.append(_per_pair(weighted, weighted["weight"].to_numpy(float)[:, None]
-                                   * relevant))  # fmt: skip
-    if not parts:
-        return pd.DataFrame(columns=[*PAIR, "levels"])
-    stacked = pd.concat(parts, ignore_index=True)
-    if len(parts) == 1:
-        return stacked
-    matrix = rules_of.support_matrix(stacked["levels"])
-    return _per_pair(stacked, matrix)
+        _support, relevant, _levels = level_terms(weighted, rules)
+        pairs.append(weighted[PAIR].astype(int))
+        weights.append(weighted["weight"].to_numpy(float)[:, None] * relevant)
+    rows = pd.concat(pairs, ignore_index=True)
+    group = rows.groupby(PAIR, sort=False).ngroup().to_numpy()
+    per_level = np.concatenate(weights)
+    sums = np.zeros((group.max() + 1 if len(group) else 0, per_level.shape[1]))
+    for level in range(per_level.shape[1]):
+        sums[:, level] = np.bincount(group, weights=per_level[:, level], minlength=len(sums))
+    return rows.drop_duplicates(PAIR).reset_index(drop=True), sums
 
 
 def current_mastery(
@@ -177,10 +172,10 @@ def current_mastery(
     half_life = rules.frame["half_life_days"].reindex(frame["competency_id"]).to_numpy(float)
     fade = 0.5 ** (since.dt.total_seconds().to_numpy(float) / 86_400 / half_life)
     aged = rules_of.support_matrix(lists) * fade[:, None]
-    claimed = frame[PAIR].merge(_self_support(session, ids, rules, now), on=PAIR, how="left")
-    if claimed["levels"].notna().any():
-        width = aged.shape[1]
-        aged = aged - rules_of.support_matrix(claimed["levels"])[:, :width].reshape(-1, width)
+    claimed, claimed_support = _self_support(session, ids, rules, now)
+    rows = frame[PAIR].reset_index().merge(claimed.assign(claim=np.arange(len(claimed))), on=PAIR)
+    width = aged.shape[1]
+    aged[rows["index"].to_numpy()] -= claimed_support[rows["claim"].to_numpy(), :width]
     frame["support_levels"] = list(np.clip(aged, 0.0, None))
     return frame[MASTERY_COLUMNS]
 
