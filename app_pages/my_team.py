@@ -263,8 +263,10 @@ if not table.empty:
                 "Rating",
                 min_value=float(scale["scale_min"]),
                 max_value=float(scale["scale_max"]),
-                value=float(scale["scale_min"]),
+                value=None,
                 step=0.5,
+                format="%.1f",
+                placeholder=f"From {scale['scale_min']} to {scale['scale_max']}",
                 key="attest_rating",
                 help="On the framework's scale: "
                 + ", ".join(f"{level} {label}" for level, label in scale["scale_labels"].items()),
@@ -359,7 +361,7 @@ if not table.empty:
         "Everyone in your part of the organisation, ranked by readiness for a level of any "
         "job family, with what each would still need."
     )
-    levels = team.titles(context.database_url)
+    levels = team.roles(context.database_url)
     if levels.empty:
         st.info(
             "No pathways are loaded yet, so there are no roles to rank people for. Ask your "
@@ -367,8 +369,9 @@ if not table.empty:
             icon=":material/lightbulb:",
         )
     else:
+        families = dict(zip(levels["code"], levels["job_family"], strict=False))
         roles = {
-            (row.job_family, int(row.rank)): f"{row.job_family} · {row.rank} · {row.title}"
+            (row.code, int(row.rank)): f"{row.level} (level {row.rank}, {row.job_family})"
             for row in levels.itertuples(index=False)
         }
         role = st.selectbox(
@@ -391,7 +394,7 @@ if not table.empty:
                 ranked = pd.DataFrame(
                     {
                         "name": [c.name for c in found],
-                        "job_family": [c.job_family for c in found],
+                        "job_family": [families.get(c.job_family or "") for c in found],
                         "readiness": [c.readiness for c in found],
                         "ready": [c.ready for c in found],
                         "gaps": [", ".join(g.name for g in c.gaps) or "None" for c in found],

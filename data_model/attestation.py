@@ -50,7 +50,7 @@ def attest(
     viewer: Viewer,
     person_id: int,
     competency_id: int,
-    rating: float,
+    rating: float | None,
     note: str,
     now: datetime | None = None,
 ) -> Attested:
@@ -72,7 +72,7 @@ def attest(
     if scale is None:
         raise InvalidAttestation("That competency is not in any loaded framework.")
     low, high = scale
-    if not low <= rating <= high:
+    if rating is None or not low <= rating <= high:
         raise InvalidAttestation(f"Choose a rating from {low} to {high}.")
     text = note.strip()
     if not text:

@@ -32,6 +32,7 @@ from data_model.models import (
     Competency,
     CompetencyCategory,
     Framework,
+    JobFamily,
     LearningRecord,
     MasteryScore,
     Person,
@@ -207,10 +208,15 @@ def test_attestations_outside_the_reporting_chain_are_refused(
 
 @pytest.mark.parametrize(
     ("rating", "note", "message"),
-    [(6, "Saw it", "from 0 to 5"), (-1, "Saw it", "from 0 to 5"), (3, "   ", "Add a note")],
+    [
+        (6, "Saw it", "from 0 to 5"),
+        (-1, "Saw it", "from 0 to 5"),
+        (None, "Saw it", "from 0 to 5"),
+        (3, "   ", "Add a note"),
+    ],
 )
 def test_an_attestation_must_be_on_the_scale_and_say_why(
-    engine: Engine, org: dict[str, int], rating: float, note: str, message: str
+    engine: Engine, org: dict[str, int], rating: float | None, note: str, message: str
 ) -> None:
     with (
         Session(engine) as session,
@@ -668,6 +674,7 @@ def test_an_open_role_ranks_internal_candidates_with_their_gaps(
 ) -> None:
     with Session(demo_engine) as session:
         expected = candidates(session, manager, "DATA", 3)
+        families = dict(session.execute(select(JobFamily.code, JobFamily.name)).all())
     at = open_team(monkeypatch, demo_url)
 
     at.selectbox(key="open_role").select(("DATA", 3)).run()
@@ -677,6 +684,7 @@ def test_an_open_role_ranks_internal_candidates_with_their_gaps(
     assert ranked["readiness"].tolist() == pytest.approx([c.readiness for c in expected])
     assert ranked["gaps"].tolist() == [", ".join(g.name for g in c.gaps) or "None"
                                        for c in expected]  # fmt: skip
+    assert ranked["job_family"].tolist() == [families.get(c.job_family or "") for c in expected]
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:

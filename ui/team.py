@@ -17,6 +17,7 @@ from data_model.queries.mastery import (
     explain_mastery,
     find_competency,
 )
+from data_model.queries.organisation import pathway_levels
 from data_model.queries.progress import (
     Candidate,
     TeamProgress,
@@ -55,6 +56,13 @@ def my_team_progress(context: PageContext) -> TeamProgress:
 def titles(url: str) -> pd.DataFrame:
     with session_for(url) as session:
         return level_titles(session)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def roles(url: str) -> pd.DataFrame:
+    """Every level of every job family, to choose an open role from."""
+    with session_for(url) as session:
+        return pathway_levels(session)
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -105,7 +113,7 @@ def role_candidates(context: PageContext, job_family: str, rank: int) -> list[Ca
 
 
 def record_attestation(
-    context: PageContext, person_id: int, competency_id: int, rating: float, note: str
+    context: PageContext, person_id: int, competency_id: int, rating: float | None, note: str
 ) -> Attested:
     with session_for(context.database_url) as session, session.begin():
         done = attest(session, context.viewer, person_id, competency_id, rating, note)
