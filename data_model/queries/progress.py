@@ -463,7 +463,7 @@ def candidates(
     ).any():
         raise NotFound(f"Job family '{family_code}' has no level {rank}.")
     ids = people["person_id"].tolist()
-    mastery = _mastery(session, ids, rules, None)
+    mastery = _mastery(session, visible_people(viewer), rules, None)
     now = datetime.now(UTC)
     own = people[people["job_family_id"] == family_id]
     held = rules_of.held_levels(own, pathways, rules_of.assess(own, pathways, mastery, rules, now))
