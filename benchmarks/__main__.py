@@ -17,7 +17,7 @@ from benchmarks.concurrency import concurrent_renders
 from benchmarks.imports import import_csv, write_records_csv
 from benchmarks.mastery import reads, rollup_full, rollup_incremental
 from benchmarks.measure import peak_rss_mb, timed
-from benchmarks.pages import page_renders, quiet_bare_mode_warnings
+from benchmarks.pages import PageFailed, page_renders, quiet_bare_mode_warnings
 from benchmarks.pathways import pathway_reads
 from data_model.database import open_database
 from data_model.models import ImportBatch, Person
@@ -99,8 +99,12 @@ def main() -> int:
     figures["team10_mastery_s"] = mastery_reads["team10_s"]
     figures.update(pathway_reads(engine))
     url = engine.url.render_as_string(hide_password=False)
-    figures.update(page_renders(url))
-    figures.update(concurrent_renders(url))
+    failed = None
+    try:
+        figures.update(page_renders(url))
+        figures.update(concurrent_renders(url))
+    except PageFailed as error:
+        failed = f"Pages not measured: {error}"
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
 
     print(f"Pathwise benchmark on {engine.url.render_as_string(hide_password=True)}")
@@ -109,6 +113,9 @@ def main() -> int:
         print(f"  {name:<30} {shown:>12}  {_verdict(name, figures, arguments.quick)}")
     if arguments.json:
         arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if failed:
+        print(failed, file=sys.stderr)
+        return 1
     return 0
 
 

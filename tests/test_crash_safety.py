@@ -131,6 +131,9 @@ def large_file(engine: Engine, tmp_path: Path) -> Path:
 def test_a_killed_import_leaves_all_or_nothing_and_imports_again(
     engine: Engine, large_file: Path
 ) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     rng = random.Random(f"crash-{engine.dialect.name}")
     before = record_count(engine)
     # One clean import, undone, measures how long the writing lasts, so that the kills
