@@ -282,7 +282,7 @@ with st.container(border=True):
                         "attained_level",
                         "next_level",
                         "readiness",
-                        "missing",
+                        *(["missing"] if missing else []),
                     ],
                     column_config={
                         "name": st.column_config.TextColumn("Name"),
@@ -492,9 +492,9 @@ with st.container(border=True):
                 "last_import": st.column_config.DatetimeColumn("Last import", format=DAY_FORMAT),
                 "file_name": st.column_config.TextColumn("File"),
                 "imported_by": st.column_config.TextColumn("By"),
-                "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d"),
-                "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="%d"),
-                "imports": st.column_config.NumberColumn("Imports so far", format="%d"),
+                "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="localized"),
+                "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="localized"),
+                "imports": st.column_config.NumberColumn("Imports so far", format="localized"),
                 "days_since": st.column_config.NumberColumn("Days ago", format="%d"),
             },
         )
