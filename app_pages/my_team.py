@@ -31,6 +31,14 @@ EXPORT_COLUMNS = {
 }
 
 context = page_context()
+if team.competencies(context.database_url).empty:
+    st.title("My team")
+    st.info(
+        "No framework is loaded yet, so there are no levels, readiness or gaps to show for "
+        "your team. Ask your L&D team to load one on the Data page.",
+        icon=":material/lightbulb:",
+    )
+    st.stop()
 table = team.my_team_table(context)
 
 st.title("My team")

@@ -13,7 +13,7 @@ from data_model.queries.organisation import RECENT_DAYS, OrganisationFilter, hel
 from ui import organisation as org
 from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
-from ui.context import page_context
+from ui.context import PageContext, page_context
 from ui.formatting import DAY_FORMAT, whole
 from ui.progress_view import render_progress
 
@@ -30,6 +30,72 @@ COHORT_EXPORT = {
     "missing": "What is missing",
 }
 HEATMAP_KEY = "department_heatmap"
+
+
+IMPORT_COLUMNS = {
+    "source": st.column_config.TextColumn("Source"),
+    "last_import": st.column_config.DatetimeColumn("Last import", format=DAY_FORMAT),
+    "file_name": st.column_config.TextColumn("File"),
+    "imported_by": st.column_config.TextColumn("By"),
+    "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="localized"),
+    "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="localized"),
+    "imports": st.column_config.NumberColumn("Imports so far", format="localized"),
+    "days_since": st.column_config.NumberColumn("Days ago", format="%d"),
+}
+
+
+def freshness_section(context: PageContext, where: OrganisationFilter) -> None:
+    """When each source was last imported, and who has no recent evidence."""
+    with st.container(border=True):
+        st.subheader("Data freshness")
+        fresh = org.data_freshness(context, where)
+        if fresh.imports.empty:
+            st.info(
+                "Nothing has been imported yet: load records on the Data page, or with "
+                "`python -m loaders`, and their dates will show here.",
+                icon=":material/lightbulb:",
+            )
+        else:
+            st.dataframe(
+                fresh.imports,
+                hide_index=True,
+                width="stretch",
+                column_config=IMPORT_COLUMNS,
+            )
+            st.caption("Table of the latest applied import of each source, most recent first.")
+        st.metric(
+            f"No evidence in the last {fresh.quiet_days} days",
+            whole(fresh.quiet_count),
+            border=True,
+            help="Active people matching the filters whose newest record is older than that, or "
+            "who have none.",
+        )
+        if fresh.quiet_count:
+            st.dataframe(
+                fresh.quiet_people.drop(columns="person_id"),
+                hide_index=True,
+                width="stretch",
+                placeholder="—",
+                column_config={
+                    "name": st.column_config.TextColumn("Name"),
+                    "department": st.column_config.TextColumn("Department"),
+                    "job_family": st.column_config.TextColumn("Job family"),
+                    "manager": st.column_config.TextColumn("Manager"),
+                    "last_evidence": st.column_config.DatetimeColumn(
+                        "Last evidence", format=DAY_FORMAT
+                    ),
+                },
+            )
+            listed = len(fresh.quiet_people)
+            st.caption(
+                "Table of people without recent evidence, never any first"
+                + (
+                    f"; the first {whole(listed)} of {whole(fresh.quiet_count)}."
+                    if listed < fresh.quiet_count
+                    else "."
+                )
+            )
+
 
 context = page_context()
 choices = org.options(context)
@@ -80,6 +146,18 @@ if totals.people == 0:
         "roster is empty, load people on the Data page or with `python -m loaders`.",
         icon=":material/lightbulb:",
     )
+    st.stop()
+
+if team.competencies(context.database_url).empty:
+    with st.container(horizontal=True):
+        st.metric("People", whole(totals.people), border=True)
+        st.metric("Learning records", whole(totals.learning_records), border=True)
+    st.info(
+        "No framework is loaded yet, so there are no levels, gaps or readiness to show. "
+        "Load one on the Data page, or with `python -m loaders`, then reload.",
+        icon=":material/lightbulb:",
+    )
+    freshness_section(context, where)
     st.stop()
 
 progress = org.group(context, where)
@@ -473,61 +551,4 @@ with st.container(border=True):
                 "beside the comparison group, and the difference, in levels of the scale."
             )
 
-with st.container(border=True):
-    st.subheader("Data freshness")
-    fresh = org.data_freshness(context, where)
-    if fresh.imports.empty:
-        st.info(
-            "Nothing has been imported yet: load records on the Data page, or with "
-            "`python -m loaders`, and their dates will show here.",
-            icon=":material/lightbulb:",
-        )
-    else:
-        st.dataframe(
-            fresh.imports,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "source": st.column_config.TextColumn("Source"),
-                "last_import": st.column_config.DatetimeColumn("Last import", format=DAY_FORMAT),
-                "file_name": st.column_config.TextColumn("File"),
-                "imported_by": st.column_config.TextColumn("By"),
-                "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="localized"),
-                "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="localized"),
-                "imports": st.column_config.NumberColumn("Imports so far", format="localized"),
-                "days_since": st.column_config.NumberColumn("Days ago", format="%d"),
-            },
-        )
-        st.caption("Table of the latest applied import of each source, most recent first.")
-    st.metric(
-        f"No evidence in the last {fresh.quiet_days} days",
-        whole(fresh.quiet_count),
-        border=True,
-        help="Active people matching the filters whose newest record is older than that, or "
-        "who have none.",
-    )
-    if fresh.quiet_count:
-        st.dataframe(
-            fresh.quiet_people.drop(columns="person_id"),
-            hide_index=True,
-            width="stretch",
-            placeholder="—",
-            column_config={
-                "name": st.column_config.TextColumn("Name"),
-                "department": st.column_config.TextColumn("Department"),
-                "job_family": st.column_config.TextColumn("Job family"),
-                "manager": st.column_config.TextColumn("Manager"),
-                "last_evidence": st.column_config.DatetimeColumn(
-                    "Last evidence", format=DAY_FORMAT
-                ),
-            },
-        )
-        listed = len(fresh.quiet_people)
-        st.caption(
-            "Table of people without recent evidence, never any first"
-            + (
-                f"; the first {whole(listed)} of {whole(fresh.quiet_count)}."
-                if listed < fresh.quiet_count
-                else "."
-            )
-        )
+freshness_section(context, where)

@@ -34,6 +34,8 @@ from data_model.models import (
     LearningRecord,
     PathwayLevel,
     Person,
+    Role,
+    RoleGrant,
     SourceKind,
     Verification,
 )
@@ -494,3 +496,22 @@ def test_clicking_a_department_cell_lists_who_there_is_held_back(
     assert any(c.value.startswith(f"The {expected} {'person' if expected == 1 else 'people'} in "
                                   f"{department} held back by")
                for c in at.caption)  # fmt: skip
+
+
+def test_without_a_framework_only_the_roster_figures_and_freshness_show(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'roster-only.db'}"
+    engine = open_database(url)
+    with Session(engine) as session, session.begin():
+        session.add(Person(external_id="A", name="Ada Admin", email="a@example.org"))
+        session.add(RoleGrant(email="a@example.org", role=Role.LD_ADMIN, granted_by="op"))
+    engine.dispose()
+
+    at = open_organisation(monkeypatch, url)
+
+    assert metrics(at) == {"People": "1", "Learning records": "0",
+                           "No evidence in the last 180 days": "1"}  # fmt: skip
+    assert any(i.value.startswith("No framework is loaded yet") for i in at.info)
+    assert any(i.value.startswith("Nothing has been imported yet") for i in at.info)
+    assert not at.get("plotly_chart")

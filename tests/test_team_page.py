@@ -715,3 +715,23 @@ def test_clicking_a_heatmap_cell_explains_that_gap(
         assert [len(shown) for shown in explanations(at)] == [len(expected.evidence)]
     else:
         assert any("has no usable evidence on this competency" in i.value for i in at.info)
+
+
+def test_without_a_framework_the_page_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'roster-only.db'}"
+    engine = open_database(url)
+    with Session(engine) as session, session.begin():
+        manager = Person(external_id="M", name="Mara Manager", email="m@example.org")
+        session.add(manager)
+        session.flush()
+        session.add(Person(external_id="P", name="Pat Report", email="p@example.org",
+                           manager_id=manager.id))  # fmt: skip
+    engine.dispose()
+
+    at = open_team(monkeypatch, url)
+
+    assert [t.value for t in at.title] == ["My team"]
+    assert any(i.value.startswith("No framework is loaded yet") for i in at.info)
+    assert not at.dataframe
