@@ -11,7 +11,7 @@ from data_model.access import Viewer, visible_people
 from data_model.models import JobFamily, LearningRecord, PathwayLevel, Person
 from data_model.queries.evidence import COUNTS_AS_EVIDENCE, occurred_since, read_frame
 from data_model.queries.groups import NO_DEPARTMENT, GroupProgress
-from data_model.queries.team import MISSING_LABELS
+from data_model.queries.team import BELOW_FIRST_LEVEL, MISSING_LABELS
 
 NO_JOB_FAMILY = "No job family"
 NO_PATHWAY_LEVEL = "No pathway level"
@@ -219,7 +219,6 @@ def organisation_totals(
     )
 
 
-BELOW_FIRST_LEVEL = "Below level 1"
 LEVEL_COLUMNS = ["job_family", "rank", "level", "headcount", "attained"]
 
 
