@@ -411,3 +411,27 @@ def test_cli_team_json_has_the_group_figures(
         "B", 6, 4, 2,
     )  # fmt: skip
     assert {row["competency"] for row in output["top_gaps_by_size"]} == {"A", "B"}
+
+
+def test_a_person_who_changed_job_family(engine: Engine, org: dict[str, int]) -> None:
+    """R (A=3, B=3, C=2, title 2) moves to family G (level 1: C >= 2; level 2: A >= 4). The
+    evidence comes along; the pathway is G's: level 1 held, level 2 at 3 / 4, title ahead of
+    evidence. F's candidates now include R again."""
+    with Session(engine) as session, session.begin():
+        framework_id = session.scalar(select(JobFamily.framework_id).where(JobFamily.code == "F"))
+        codes = {c.code: c for c in session.scalars(select(Competency))}
+        family = JobFamily(framework_id=framework_id, code="G", name="Other family")
+        for rank, code, required in ((1, "C", 2), (2, "A", 4)):
+            level = PathwayLevel(job_family=family, rank=rank, title=f"G{rank}")
+            level.requirements = [LevelRequirement(competency=codes[code], required_level=required)]
+        session.add(family)
+        session.flush()
+        session.get(Person, org["R"]).job_family_id = family.id
+    progress = _progress(engine, org["R"])
+    assert (progress.job_family, progress.attained_level, progress.next_level) == ("G", 1, 2)
+    assert progress.readiness == pytest.approx(0.75)
+    assert progress.title_ahead_of_evidence
+    assert [(gap.competency, gap.missing) for gap in progress.gaps] == [("A", "level")]
+    with Session(engine) as session:
+        found = candidates(session, OPERATOR, "F", 3, limit=20)
+    assert "R" in [candidate.person for candidate in found]
