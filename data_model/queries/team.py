@@ -73,7 +73,7 @@ STATUS_LABELS = {
     "on_track": "On track",
 }
 """How each of `pathways.STATUSES` reads on screen."""
-BELOW_FIRST_LEVEL = "Below level 1"
+BELOW_FIRST_LEVEL = "Not yet level 1"
 MISSING_LABELS = {
     "level": "below the level",
     "fresher evidence": "needs fresher evidence",
