@@ -16,14 +16,16 @@ Each figure whose own denominator is under MINIMUM_GROUP is left out (None) as w
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer
-from data_model.evidence_source import competency_rules
-from data_model.models import Person
+from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
+from data_model.mastery import PAIR, read_evidence
+from data_model.models import LearningRecord, Person
 from data_model.queries.groups import _evaluate_group, _members, group_ids
-from data_model.queries.pathway_mastery import mastery_as_of
+from data_model.queries.mastery import end_of_day
+from data_model.queries.pathway_mastery import mastery_series
 from data_model.queries.progress import _pathways, standings
 
 MINIMUM_GROUP = 5
@@ -65,13 +67,29 @@ def _level_ups(
     session: Session, ids: Select, members: pd.DataFrame, attained_now: pd.Series
 ) -> pd.Series:
     """person_id -> 1.0 when the attained level rose over LOOKBACK_DAYS, else 0.0 (people with
-    a pathway only). The people go to SQL as the subquery `ids`: a long IN list of ids is far
-    slower to scan."""
+    a pathway only).
+
+    Mastery as of the end of the day LOOKBACK_DAYS ago comes from the records shown by then
+    (read in one query, the people as the subquery `ids`) through `mastery_series`, for just
+    the competencies their job family's pathway requires."""
     rules = competency_rules(session)
     pathways = _pathways(session)
-    then = datetime.now(UTC) - timedelta(days=LOOKBACK_DAYS)
-    mastery = mastery_as_of(session, ids, rules, then)
-    before = standings(members, pathways, mastery, rules, then).held["attained"]
+    then = (datetime.now(UTC) - timedelta(days=LOOKBACK_DAYS)).date()
+    shown_by_then = LearningRecord.occurred_at <= end_of_day(then)
+    query = union_all(*(part.where(shown_by_then) for part in raw_evidence_query(ids).selects))
+    evidence = read_evidence(read_raw_evidence(session, query))
+    pairs = (
+        members[["person_id", "job_family_id"]]
+        .merge(pathways.requirements[["job_family_id", "competency_id"]], on="job_family_id")[PAIR]
+        .drop_duplicates()
+        .reset_index(drop=True)
+    )
+    mastery, support = mastery_series(evidence, pairs, rules, [then])
+    found = pairs.assign(
+        mastery=mastery[:, 0], support_levels=list(support[:, 0, :]), last_evidence_at=pd.NaT
+    )
+    found = found[found["mastery"].notna()]
+    before = standings(members, pathways, found, rules, end_of_day(then)).held["attained"]
     now = attained_now.dropna()
     return (now > before.reindex(now.index).fillna(0)).astype(float)
 

@@ -208,10 +208,10 @@ def mastery_series(
     rules: CompetencyRules,
     days: list[date],
     with_support: bool = True,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Mastery (pairs x days, NaN without usable evidence) and, `with_support`, trusted support
-    per level (pairs x days x levels) of `pairs` (person_id, competency_id) as of the end of
-    each of `days`, from `evidence` (as `read_evidence` gives it).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mastery (pairs x days, NaN without usable evidence) and trusted support per level (pairs
+    x days x levels; no levels unless `with_support`) of `pairs` (person_id, competency_id) as
+    of the end of each of `days`, from `evidence` (as `read_evidence` gives it).
 
     The arithmetic of `weigh` and `roll_up`, done for every day over one weighing: a weight as
     of day d is trust x tag weight x 0.5 ** (age at d / half-life), zero before the evidence
@@ -226,7 +226,7 @@ def mastery_series(
     top = int(rules.frame["scale_max"].max())
     share = np.zeros((len(pairs), len(days)))
     usable = np.zeros((len(pairs), len(days)))
-    support_levels = np.zeros((len(pairs), len(days), top)) if with_support else None
+    support_levels = np.zeros((len(pairs), len(days), top if with_support else 0))
     if len(weighted):
         support, relevant, _levels = level_terms(weighted, rules)
         trusted = ~self_claimed(weighted)
@@ -247,7 +247,7 @@ def mastery_series(
                 above = np.bincount(code, weights=on * support[:, level], minlength=len(pairs))
                 share[:, column] += np.divide(above, below, out=np.zeros_like(above),
                                               where=below > 0)  # fmt: skip
-                if support_levels is not None:
+                if with_support:
                     support_levels[:, column, level] = np.bincount(
                         code, weights=on * trusted, minlength=len(pairs)
                     )
