@@ -21,7 +21,7 @@ from data_model.models import (
 )
 from data_model.rollup import refresh_pairs
 from loaders.csv_stream import read_rows
-from loaders.fields import Number, Text, YesNo, blank_to_none, rejected_for
+from loaders.fields import Number, YesNo, blank_to_none, limited, rejected_for
 from loaders.pipeline import ImportSummary, check_size, finish_batch, keep_rejected, open_batch
 from loaders.record_input import RowRejected
 
@@ -52,14 +52,14 @@ def _lowercase(value: object) -> object:
 class CatalogueRow(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    activity_id: Annotated[str, BeforeValidator(blank_to_none)]
-    xapi_iri: Text = None
-    title: Annotated[str, BeforeValidator(blank_to_none)]
+    activity_id: Annotated[str, limited(256, "activity id")]
+    xapi_iri: Annotated[str | None, limited(2048, "xAPI IRI")] = None
+    title: Annotated[str, limited(512, "title", line=True)]
     kind: Annotated[ActivityKind, BeforeValidator(_lowercase)]
     formal: YesNo = None
-    provider: Text = None
+    provider: Annotated[str | None, limited(256, "provider", line=True)] = None
     hours: Number = None
-    url: Text = None
+    url: Annotated[str | None, limited(2048, "url")] = None
     pass_mark: Number = None
     scoring: Annotated[Scoring | None, BeforeValidator(blank_to_none)] = None
     competencies: Annotated[dict[str, float], BeforeValidator(parse_tags)] = {}

@@ -26,15 +26,28 @@ UNPRINTABLE = re.compile(
 (which make a name read backwards); tabs and line breaks become spaces instead."""
 
 
+def within(value: Any, limit: int, what: str) -> str | None:
+    """A cell no longer than its column holds: PostgreSQL refuses a longer one (and with it
+    the whole file), SQLite would keep a megabyte."""
+    text = blank_to_none(value)
+    if text is not None and len(text) > limit:
+        raise ValueError(f"The {what} is {len(text):,} characters long; at most {limit:,} fit.")
+    return text
+
+
 def one_line(value: Any, limit: int, what: str) -> str | None:
-    """A name-like cell as one line of printable text, or a clear refusal when too long."""
+    """A name-like cell as one line of printable text, within `limit` characters."""
     text = blank_to_none(value)
     if text is None:
         return None
-    text = " ".join(UNPRINTABLE.sub("", str(text)).split())
-    if len(text) > limit:
-        raise ValueError(f"Keep the {what} under {limit} characters.")
-    return text or None
+    return within(" ".join(UNPRINTABLE.sub("", str(text)).split()), limit, what)
+
+
+def limited(limit: int, what: str, *, line: bool = False) -> BeforeValidator:
+    """The validator for a text column of `limit` characters; `line` also makes it one
+    printable line (names and titles, which pages show)."""
+    check = one_line if line else within
+    return BeforeValidator(lambda value: check(value, limit, what))
 
 
 def boolean(value: Any) -> bool | None:
@@ -75,8 +88,6 @@ YesNo = Annotated[bool | None, BeforeValidator(boolean)]
 
 
 Email = Annotated[str, BeforeValidator(email)]
-Name = Annotated[str, BeforeValidator(lambda value: one_line(value, 256, "name"))]
-Place = Annotated[str | None, BeforeValidator(lambda value: one_line(value, 128, "value"))]
 
 
 def error_message(error: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from data_model.database import upsert_insert
 from data_model.models import JobFamily, Person
 from loaders.csv_stream import read_rows
-from loaders.fields import Email, Name, Place, YesNo, blank_to_none, rejected_for
+from loaders.fields import Email, YesNo, blank_to_none, limited, rejected_for
 from loaders.pipeline import (
     ImportSummary,
     check_size,
@@ -34,14 +34,14 @@ Progress = Callable[[float, str], None]
 class RosterRow(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    person_id: Annotated[str, BeforeValidator(blank_to_none)]
-    name: Name
+    person_id: Annotated[str, limited(128, "person id")]
+    name: Annotated[str, limited(256, "name", line=True)]
     email: Email
-    manager_id: Annotated[str | None, BeforeValidator(blank_to_none)] = None
+    manager_id: Annotated[str | None, limited(128, "manager id")] = None
     job_family: Annotated[str | None, BeforeValidator(blank_to_none)] = None
     title_level: Annotated[int | None, BeforeValidator(blank_to_none)] = None
-    department: Place = None
-    location: Place = None
+    department: Annotated[str | None, limited(128, "department", line=True)] = None
+    location: Annotated[str | None, limited(128, "location", line=True)] = None
     hire_date: Annotated[date | None, BeforeValidator(blank_to_none)] = None
     active: YesNo = None
 
