@@ -26,6 +26,8 @@ from data_model.queries import (
     organisation_totals,
     team_overview,
 )
+from data_model.queries.freshness import quiet_people
+from data_model.queries.groups import group_progress
 from data_model.queries.progress import person_progress
 from loaders.demo import seed_demo_organisation
 from ui.progress_view import STATUS_TEXT, level_text, month_text, percent
@@ -110,11 +112,15 @@ def expected_metrics(session: Session, viewer: Viewer, page: str) -> dict[str, s
             "Pending verification": str(int(team["pending_verification"].sum())),
         }
     totals = organisation_totals(session, viewer)
+    ready = group_progress(session, viewer).share_ready
+    quiet, _ = quiet_people(session, viewer)
     return {
         "People": f"{totals.people:,}",
         "Managers": f"{totals.managers:,}",
         "Learning records": f"{totals.learning_records:,}",
         "Records in the last 90 days": f"{totals.records_last_90_days:,}",
+        "Ready for their next level": "—" if ready is None else f"{ready:.0%}",
+        "No evidence in the last 180 days": f"{quiet:,}",
     }
 
 
@@ -201,23 +207,27 @@ def test_my_team_lists_exactly_the_direct_reports(
 
 
 @pytest.mark.usefixtures("in_project")
-def test_organisation_shows_the_headcount_chart_and_table(
+def test_organisation_counts_everyone_by_title_and_by_evidence(
     monkeypatch: pytest.MonkeyPatch,
     demo_url: str,
     demo_session: Session,
     personas: dict[str, Viewer],
 ) -> None:
-    headcount = organisation_headcount(demo_session, personas["ld_admin"])
+    admin = personas["ld_admin"]
+    by_title = organisation_headcount(demo_session, admin).groupby("job_family")["headcount"].sum()
+    people = group_progress(demo_session, admin).people
+    with_level = int(people["attained_level"].notna().sum())
 
     at = open_app(monkeypatch, demo_url, "ld_admin")
     at.switch_page(PAGES["organisation"]).run()
 
-    assert len(at.get("plotly_chart")) == 1
+    assert at.get("plotly_chart")
     table = at.dataframe[0].value
-    assert table["headcount"].tolist() == headcount["headcount"].tolist()
+    assert table.groupby("job_family")["headcount"].sum().to_dict() == by_title.to_dict()
     assert table["headcount"].sum() == demo_session.scalar(
         select(func.count(Person.id)).where(Person.active)
     )
+    assert table["attained"].sum() == with_level
 
 
 @pytest.mark.usefixtures("in_project")
