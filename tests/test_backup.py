@@ -14,6 +14,7 @@ from data_model.cli import main as data_model_cli
 from data_model.database import create_database_engine
 from data_model.models import Base, LearningRecord, MasteryScore, Person
 from loaders.demo import seed_demo_organisation
+from tests.conftest import skip_or_fail
 
 
 def content(engine: Engine) -> dict[str, list[tuple]]:
@@ -41,7 +42,7 @@ def test_backup_then_restore_brings_back_the_same_content(
     engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     if engine.dialect.name == "postgresql" and not shutil.which("pg_dump"):
-        pytest.skip("pg_dump is not on PATH")
+        skip_or_fail("pg_dump is not on PATH, so a PostgreSQL backup cannot be taken")
     seed_demo_organisation(engine, people=40, records_per_person=4, seed=21)
     url = engine.url.render_as_string(hide_password=False)
     saved = content(engine)
