@@ -1,5 +1,6 @@
-"""Writers at the same time: two overlapping imports, managers' attestations and a full
-recompute of mastery, each in its own thread with its own connections.
+"""Writers at the same time: two overlapping imports, managers' attestations, a change of
+mastery settings (which recomputes everyone) and a full recompute, each in its own thread with
+its own connections.
 
 Nothing may be lost (every record arrives, mastery ends equal to a full recompute, so no
 recompute from an old snapshot overwrote a newer update), nothing duplicated, and every writer
@@ -20,10 +21,12 @@ from sqlalchemy.orm import Session
 
 import data_model.database
 from benchmarks.imports import write_records_csv
-from data_model.access import viewer_for_person
+from data_model.access import OPERATOR, viewer_for_person
 from data_model.attestation import attest
 from data_model.database import DatabaseBusy, DatabaseUnavailable, create_database_engine
-from data_model.models import Competency, ImportBatch, LearningRecord, Person
+from data_model.framework_edit import SettingsSaved, save_settings
+from data_model.mastery_settings import MasterySettings
+from data_model.models import Competency, Framework, ImportBatch, LearningRecord, Person
 from data_model.rollup import recompute_all
 from loaders import cli as loaders_cli
 from loaders.demo import seed_demo_organisation
@@ -53,6 +56,18 @@ def attest_all(engine: Engine, pairs: list[tuple[int, int, int]]) -> list[int]:
                               competency_id, 3, "Led the incident review well.")  # fmt: skip
             ids.append(attested.record_id)
     return ids
+
+
+def change_settings(engine: Engine) -> SettingsSaved:
+    """An L&D admin shortens the half-life, which recomputes everyone's mastery."""
+    with Session(engine) as session:
+        framework = session.scalars(select(Framework).order_by(Framework.id)).first()
+        assert framework is not None
+        settings = MasterySettings.merged(framework.mastery_settings or {})
+    changed = settings.model_copy(update={"half_life_days": settings.half_life_days / 2})
+    saved = save_settings(engine, OPERATOR, framework.id, changed)
+    assert saved.changed
+    return saved
 
 
 def run_together(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
@@ -101,7 +116,8 @@ def test_imports_attestations_and_a_recompute_at_once_lose_and_duplicate_nothing
             "first import": lambda: run_record_import(engine, RecordsCsvImporter(), first),
             "second import": lambda: run_record_import(engine, RecordsCsvImporter(), second),
             "attestations": lambda: attest_all(engine, pairs),
-            "recompute": lambda: [recompute_all(engine) for _ in range(2)],
+            "settings change": lambda: change_settings(engine),
+            "recompute": lambda: recompute_all(engine),
         }
     )
 
@@ -119,6 +135,12 @@ def test_imports_attestations_and_a_recompute_at_once_lose_and_duplicate_nothing
     assert keys == before + SECOND_ROWS + ATTESTATIONS
     assert attested == ATTESTATIONS
     assert sorted(loaded) in ([1_000, FIRST_ROWS], [0, SECOND_ROWS])
+    saved = results["settings change"]
+    assert isinstance(saved, SettingsSaved)
+    with Session(engine) as session:
+        framework = session.scalars(select(Framework).order_by(Framework.id)).first()
+        assert framework is not None
+        assert framework.mastery_settings == saved.after
     assert_agrees_with_full_recompute(engine)
 
 
