@@ -133,7 +133,7 @@ def support_matrix(support_levels: Sequence) -> np.ndarray:
 
 def _missing(
     met: np.ndarray, reached: np.ndarray, support_when_shown: np.ndarray, minimum: np.ndarray
-) -> list[str | None]:
+) -> np.ndarray:
     """What an unmet requirement lacks: the level itself, or, with the level reached, support.
 
     Every weight fades by the same factor, so support as of the most recent evidence is today's
@@ -142,8 +142,11 @@ def _missing(
     (self-ratings, a single course: "more trusted evidence").
     """
     strong_once = np.nan_to_num(support_when_shown, nan=0.0) >= minimum - EPSILON
-    kinds = np.where(~reached, LEVEL, np.where(strong_once, FRESHER, TRUSTED)).astype(object)
-    return np.where(met, None, kinds).tolist()
+    kinds = np.full(len(met), None, dtype=object)
+    kinds[~met & ~reached] = LEVEL
+    kinds[~met & reached & strong_once] = FRESHER
+    kinds[~met & reached & ~strong_once] = TRUSTED
+    return kinds
 
 
 def held_levels(people: pd.DataFrame, pathways: Pathways, assessed: pd.DataFrame) -> pd.DataFrame:
