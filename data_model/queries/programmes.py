@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer
@@ -86,7 +86,9 @@ def _gains(
 
 def _completions(session: Session, viewer: Viewer, since: datetime) -> pd.DataFrame:
     statement = select(
-        LearningRecord.person_id, LearningRecord.activity_id, LearningRecord.occurred_at
+        LearningRecord.person_id,
+        LearningRecord.activity_id,
+        type_coerce(LearningRecord.occurred_at, String()).label("occurred_at"),
     ).where(
         LearningRecord.person_id.in_(group_ids(viewer)),
         LearningRecord.activity_id.is_not(None),
@@ -95,7 +97,7 @@ def _completions(session: Session, viewer: Viewer, since: datetime) -> pd.DataFr
         LearningRecord.occurred_at >= since,
     )
     frame = read_frame(session, statement)
-    frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True).dt.date
+    frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.date
     return frame
 
 
@@ -132,7 +134,9 @@ def programme_effectiveness(
         return pd.DataFrame(columns=COLUMNS)
     competencies = sorted(tags["competency_id"].unique().tolist())
     gain = _gains(session, group_ids(viewer), people, competencies, starts, window_days)
-    person_index = pd.Series(np.arange(len(people)), index=people["person_id"])
+    person_index = {int(person_id): row for row, person_id in enumerate(people["person_id"])}
+    done = done[done["person_id"].isin(list(person_index))]
+    done = done.assign(position=done["person_id"].map(person_index))
     cell = people.groupby(["job_family_id", "title_level"], dropna=False).ngroup().to_numpy().copy()
     cell[(people["job_family_id"].isna() | people["title_level"].isna()).to_numpy()] = -1
     month_of = {(start.year, start.month): k for k, start in enumerate(starts)}
@@ -145,11 +149,12 @@ def programme_effectiveness(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             per_person = np.nanmean(gain[:, columns, :], axis=1)
-        taken = done[(done["activity_id"] == activity_id)
-                     & done["person_id"].isin(person_index.index)]  # fmt: skip
+        taken = done[done["activity_id"] == activity_id]
         excluded = np.zeros(per_person.shape, dtype=bool)
-        for person_id, day in zip(taken["person_id"], taken["day"], strict=True):
-            excluded[person_index[person_id]] |= (window_first <= day) & (day <= window_end)
+        days = taken["day"].to_numpy()
+        for k in range(len(starts)):
+            inside = (window_first[k] <= days) & (days <= window_end[k])
+            excluded[taken["position"].to_numpy()[inside], k] = True
         valid = ~excluded & ~np.isnan(per_person) & (cell >= 0)[:, None]
         cells = cell.max() + 1
         totals = np.zeros((cells, len(starts)))
@@ -160,9 +165,8 @@ def programme_effectiveness(
             counts[:, k] = np.bincount(cell[members], minlength=cells)
         first = taken.sort_values("day").drop_duplicates("person_id")
         gains, compared, needed = [], [], np.zeros((cells, len(starts)), dtype=bool)
-        for person_id, day in zip(first["person_id"], first["day"], strict=True):
+        for position, day in zip(first["position"], first["day"], strict=True):
             k = month_of.get((day.year, day.month))
-            position = person_index[person_id]
             if k is None or np.isnan(per_person[position, k]):
                 continue
             gains.append(float(per_person[position, k]))
