@@ -86,8 +86,11 @@ def parse_when(text: str, days_from: date | None = None) -> datetime:
     is that many days after it (exports like OULAD count days from the module start)."""
     value = text.strip()
     if days_from is not None and value.lstrip("-").isdigit():
-        return datetime.combine(days_from + timedelta(days=int(value)), datetime.min.time(),
-                                tzinfo=UTC)  # fmt: skip
+        try:
+            day = days_from + timedelta(days=int(value))
+        except OverflowError:
+            raise ValueError(f"{value} days from {days_from} is not a plausible date") from None
+        return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -152,7 +155,7 @@ def check_block(block: RowBlock, days_from: date | None) -> CheckedBlock:
     columns = block.columns()
 
     def parsed(name: str, parse: Callable[[Any], Any]) -> list[Any]:
-        return each_distinct_once(columns(name), parse, refused=(ValueError, OverflowError))
+        return each_distinct_once(columns(name), parse, refused=(ValueError,))
 
     fields = {
         "source_id": parsed("record_id", _text),

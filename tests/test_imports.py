@@ -28,7 +28,7 @@ from loaders.csv_stream import parse_mapping
 from loaders.errors import FileRefused
 from loaders.framework_yaml import add_framework, parse_framework_yaml
 from loaders.pipeline import run_record_import
-from loaders.record_input import RecordImporter
+from loaders.record_input import RecordImporter, RowRejected
 from loaders.records_csv import RecordsCsvImporter
 from loaders.roster_csv import import_roster
 
@@ -397,7 +397,8 @@ FIELD_VALUES = {
     "activity": ["", "SQL-101", " SQL-CERT ", "UNKNOWN"],
     "competency": ["", "SQL", " COMM ", "NOPE"],
     "occurred_at": ["2026-01-01", "2026-01-01T10:00:00Z", " 2026-01-01 ", "2026-02-30", "12",
-                    "-3", "", "1899-12-31", "2026-01-01T10:00:00+02:00", "20260101"],
+                    "-3", "", "1899-12-31", "2026-01-01T10:00:00+02:00", "20260101",
+                    "99999999999"],
     "score": ["", "5", " 5 ", "-1", "1e13", "nan", "1_000", "inf", "0", "abc"],
     "max_score": ["", "100", "0", "-2", " 10 "],
     "rating": ["", "3", "3.5", "101", "-0.5", "x"],
@@ -459,6 +460,15 @@ def test_a_row_accepted_column_wise_is_the_record_parse_row_gives(
     rows: list[list[str]], from_module_start: bool
 ) -> None:
     accepted_rows_match_parse_row(rows, date(2025, 9, 1) if from_module_start else None)
+
+
+def test_a_day_count_beyond_the_calendar_is_rejected_not_a_crash() -> None:
+    importer = RecordsCsvImporter(days_from=date(2025, 9, 1))
+    row = {"person": "P1", "activity": "SQL-101", "occurred_at": "99999999999"}
+    rejected = importer.parse_row(2, row)
+    assert isinstance(rejected, RowRejected)
+    assert rejected.field == "occurred_at"
+    assert "not a plausible date" in rejected.reason
 
 
 def test_plain_rows_are_accepted_column_wise() -> None:
