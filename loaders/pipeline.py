@@ -200,15 +200,19 @@ class _BatchWriter:
         garbage collector: blocks hold no reference cycles, and collection passes over their
         hundreds of thousands of lists would cost a quarter of the work."""
         resolved = resolve_block(checked, self.lookups, self.batch.id, self.now)
-        rows = iter(self.inserter.rows_of_columns(resolved.columns))
-        fast = set(resolved.positions)
+        rows = self.inserter.rows_of_columns(resolved.columns)
         block = checked.block
-        for position, number in enumerate(block.numbers):
-            if position in fast:
-                self.summary.rows += 1
-                self.records.append(next(rows))
-            else:
-                self.take(parse_row(number, block.row(position)))
+        if len(rows) == len(block.numbers):
+            self.summary.rows += len(rows)
+            self.records.extend(rows)
+        else:
+            fast, resolved_rows = set(resolved.positions), iter(rows)
+            for position, number in enumerate(block.numbers):
+                if position in fast:
+                    self.summary.rows += 1
+                    self.records.append(next(resolved_rows))
+                else:
+                    self.take(parse_row(number, block.row(position)))
         if len(self.records) >= CHUNK_ROWS:
             self.flush()
 
