@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from data_model.access import OPERATOR, NotPermitted, Viewer
 from data_model.cli import main
+from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
+from data_model.mastery import read_evidence
 from data_model.models import (
     Activity,
     ActivityCompetency,
@@ -33,6 +35,8 @@ from data_model.models import (
     Verification,
 )
 from data_model.queries.groups import closest_roles, cohort, group_progress
+from data_model.queries.mastery import end_of_day
+from data_model.queries.pathway_mastery import mastery_as_of, mastery_series
 from data_model.queries.progress import Progress, candidates, person_progress, team_progress
 from data_model.rollup import recompute_all
 
@@ -435,3 +439,24 @@ def test_a_person_who_changed_job_family(engine: Engine, org: dict[str, int]) ->
     with Session(engine) as session:
         found = candidates(session, OPERATOR, "F", 3, limit=20)
     assert "R" in [candidate.person for candidate in found]
+
+
+def test_day_series_agrees_with_the_engine_day_by_day(engine: Engine, org: dict[str, int]) -> None:
+    """The readiness history's one-pass arithmetic gives, for every pair and day, the mastery
+    and trusted support that the engine gives when run as of that day."""
+    ids = list(org.values())
+    days = [(NOW - timedelta(days=back)).date() for back in (700, 450, 300, 100, 0)]
+    with Session(engine) as session:
+        rules = competency_rules(session)
+        evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
+        pairs = evidence[["person_id", "competency_id"]].drop_duplicates().reset_index(drop=True)
+        mastery, support = mastery_series(evidence, pairs, rules, days)
+        for column, day in enumerate(days):
+            as_of = mastery_as_of(session, ids, rules, end_of_day(day))
+            engine_view = pairs.merge(as_of, on=["person_id", "competency_id"], how="left")
+            assert mastery[:, column] == pytest.approx(engine_view["mastery"].to_numpy(float),
+                                                       nan_ok=True)  # fmt: skip
+            for row, levels in enumerate(engine_view["support_levels"]):
+                expected = levels if isinstance(levels, list) else []
+                got = support[row, column, : len(expected)]
+                assert got == pytest.approx(expected, abs=1e-6)
