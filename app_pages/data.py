@@ -28,6 +28,11 @@ UNDO_KEY = "data_undo_asked"
 """The batch whose undo awaits confirmation."""
 MAP_ROUND_KEY = "data_map_round"
 """Bumped after each mapping, so the next key starts with no person or activity chosen."""
+MAP_TARGET_LABELS = {
+    "person": "Is this person",
+    "activity": "Is this catalogue activity",
+    "achievement": "Is evidence of this competency",
+}
 FLASH_KEY = "data_flash"
 """Messages for the next run, after a write reran the page: {section: [(level, text)]}."""
 ALERTS = {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}
@@ -548,11 +553,13 @@ def unmapped_section() -> None:
             "first_batch": st.column_config.NumberColumn("First batch", format="%d"),
         },
     )
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
         map_form(queue, "person")
-    with right:
+    with middle:
         map_form(queue, "activity")
+    with right:
+        map_form(queue, "achievement")
 
 
 def map_form(queue: pd.DataFrame, kind: str) -> None:
@@ -566,15 +573,19 @@ def map_form(queue: pd.DataFrame, kind: str) -> None:
             row.external_id: f"{row.name} — {row.email}" + ("" if row.active else " (inactive)")
             for row in people.itertuples()
         }
-    else:
+    elif kind == "activity":
         activities = imports.activity_choices(context.database_url)
         names = {
             row.external_id: f"{row.title} ({row.external_id})" for row in activities.itertuples()
         }
+    else:
+        competencies = imports.competency_choices(context.database_url)
+        names = {row.code: f"{row.name} ({row.code})" for row in competencies.itertuples()}
     if not names:
+        source = {"person": "roster", "activity": "catalogue"}.get(kind, "framework")
         st.info(
-            f"There is no {kind} to map to yet: load the "
-            f"{'roster' if kind == 'person' else 'catalogue'} on the first tab, then come back.",
+            f"There is nothing to map this {kind} to yet: load the {source} on the first "
+            "tab, then come back.",
             icon=":material/lightbulb:",
         )
         return
@@ -588,11 +599,11 @@ def map_form(queue: pd.DataFrame, kind: str) -> None:
             key=f"data_map_{kind}_key_{round_}",
         )
         target = st.selectbox(
-            "Is this person" if kind == "person" else "Is this catalogue activity",
+            MAP_TARGET_LABELS[kind],
             list(names),
             index=None,
             format_func=names.get,
-            placeholder="Type a name or email" if kind == "person" else "Type a title or id",
+            placeholder="Type a name or email" if kind == "person" else "Type a name or code",
             key=f"data_map_{kind}_target_{round_}",
         )
         submitted = st.form_submit_button(
@@ -602,7 +613,7 @@ def map_form(queue: pd.DataFrame, kind: str) -> None:
         return
     if target is None:
         st.warning(
-            f"Choose the {kind} that '{key}' stands for, then map it again.",
+            f"Choose what '{key}' stands for, then map it again.",
             icon=":material/warning:",
         )
         return

@@ -6,6 +6,7 @@ through `ui.imports` directly (bytes and a file name in, a report or a batch out
 pass through the page's own uploader.
 """
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -22,9 +23,17 @@ import ui.imports
 from data_model.access import OPERATOR, Viewer, viewer_for_person
 from data_model.database import open_database
 from data_model.exports import safe_for_spreadsheet
-from data_model.models import Activity, AuditEntry, ImportBatch, LearningRecord, Person
+from data_model.models import (
+    Activity,
+    AuditEntry,
+    Competency,
+    ImportBatch,
+    LearningRecord,
+    Person,
+)
 from data_model.queries import demo_personas
 from data_model.queries.catalogue import activity_options, people_options
+from loaders.badges import badges_importer
 from loaders.batches import rejected_rows, unmapped_keys
 from loaders.catalogue_csv import import_catalogue
 from loaders.demo import seed_demo_organisation
@@ -324,9 +333,43 @@ def test_mapping_without_choosing_a_person_writes_nothing(
     rerun(at)
 
     [warning] = [warning.value for warning in at.warning]
-    assert warning.startswith("Choose the person that 'ghost' stands for")
+    assert warning.startswith("Choose what 'ghost' stands for")
     with Session(demo_engine) as session:
         assert len(unmapped_keys(session)) == 1
+
+
+def test_mapping_an_unaligned_badge_to_a_competency_loads_it(
+    monkeypatch: pytest.MonkeyPatch,
+    demo_url: str,
+    demo_engine: Engine,
+    personas: dict[str, Viewer],
+    tmp_path: Path,
+) -> None:
+    badge = json.loads((FIXTURES.parent / "badges" / "single.json").read_text(encoding="utf-8"))
+    badge["credentialSubject"]["achievement"].pop("alignment")
+    achievement = badge["credentialSubject"]["achievement"]["id"]
+    with Session(demo_engine) as session:
+        email = session.scalars(select(Person.email).order_by(Person.id).limit(1)).one()
+        code, name = session.execute(
+            select(Competency.code, Competency.name).order_by(Competency.id).limit(1)
+        ).one()
+    badge["credentialSubject"]["identifier"][0]["identityHash"] = email
+    path = tmp_path / "badge.json"
+    path.write_text(json.dumps(badge), encoding="utf-8")
+    summary = run_record_import(demo_engine, badges_importer(demo_engine), path, "a@example.org")
+    assert summary.unmapped == 1
+
+    at = open_data_page(monkeypatch, demo_url)
+    assert by_label(at.selectbox, "Unknown achievement key").value == achievement
+    target = by_label(at.selectbox, "Is evidence of this competency")
+    assert f"{name} ({code})" in target.options
+    target.select(code)
+    by_label(at.button, "Map and load held records").click()
+    rerun(at)
+
+    [done] = [success.value for success in at.success]
+    assert done == f"Mapped '{achievement}' to {name} ({code}): 1 held record applied."
+    assert records_of_batch(demo_engine, summary.batch) == 1
 
 
 def test_a_held_record_whose_competency_is_unknown_is_rejected_once_mapped(

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from data_model.exports import safe_for_spreadsheet
 from data_model.queries.catalogue import activity_options, people_options
+from data_model.queries.team import competency_scales
 from loaders import catalogue_csv, records_csv, roster_csv
 from loaders.badges import BadgesImporter, badges_importer
 from loaders.batches import list_batches, rejected_rows, unmapped_keys
@@ -568,3 +569,10 @@ def people_choices(context: PageContext) -> pd.DataFrame:
 def activity_choices(url: str) -> pd.DataFrame:
     with session_for(url) as session:
         return activity_options(session)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def competency_choices(url: str) -> pd.DataFrame:
+    """Every competency by code and name, for mapping a badge's achievement."""
+    with session_for(url) as session:
+        return competency_scales(session)[["code", "name"]]
