@@ -67,8 +67,8 @@ def assess(
         .merge(pathways.requirements, on=keys)
         .merge(mastery[columns].assign(_row=np.arange(len(mastery))), on=PAIR, how="left")
     )
-    settings = rules.frame[["scale_min", "minimum_support", "half_life_days"]].reindex(
-        rows["competency_id"]
+    settings = rules.frame.reindex(
+        index=rows["competency_id"], columns=["scale_min", "minimum_support", "half_life_days"]
     )
     minimum = settings["minimum_support"].to_numpy(float)
     half_life = settings["half_life_days"].to_numpy(float)

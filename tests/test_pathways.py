@@ -34,9 +34,12 @@ from data_model.models import (
     SourceKind,
     Verification,
 )
+from data_model.queries.calibration import person_calibration
+from data_model.queries.equity import progression_equity
 from data_model.queries.groups import closest_roles, cohort, group_progress
 from data_model.queries.mastery import end_of_day
 from data_model.queries.pathway_mastery import mastery_as_of, mastery_series
+from data_model.queries.programmes import programme_effectiveness
 from data_model.queries.progress import Progress, candidates, person_progress, team_progress
 from data_model.rollup import recompute_all
 
@@ -460,3 +463,24 @@ def test_day_series_agrees_with_the_engine_day_by_day(engine: Engine, org: dict[
                 expected = levels if isinstance(levels, list) else []
                 got = support[row, column, : len(expected)]
                 assert got == pytest.approx(expected, abs=1e-6)
+
+
+def test_no_framework_loaded_gives_clear_empty_answers(engine: Engine) -> None:
+    """A roster and nothing else: no competencies, pathways or records."""
+    with Session(engine) as session, session.begin():
+        session.add(Person(external_id="solo", name="Solo", email="solo@example.com"))
+    with Session(engine) as session:
+        person_id = session.scalar(select(Person.id))
+        progress = person_progress(session, OPERATOR, person_id)
+        group = group_progress(session, OPERATOR)
+        equity = progression_equity(session, OPERATOR, "department")
+        programmes = programme_effectiveness(session, OPERATOR)
+        calibration = person_calibration(session, OPERATOR, person_id)
+        roles = closest_roles(session, OPERATOR, person_id)
+    assert (progress.status, progress.readiness) == ("no_pathway", None)
+    assert (group.level_distribution, group.share_ready) == ({"none": 1}, None)
+    assert group.top_gaps.empty
+    assert equity["suppressed"].tolist() == [True]
+    assert programmes.empty
+    assert calibration.empty
+    assert roles.empty

@@ -45,6 +45,8 @@ def _calibrate(session: Session, ids: Select | list[int]) -> pd.DataFrame:
     """Per person and competency with both sides: PAIR + PERSON_COLUMNS."""
     rules = competency_rules(session)
     evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
+    if evidence.empty:
+        return pd.DataFrame(columns=["person_id", "competency_id", *PERSON_COLUMNS])
     weighted = weigh(evidence, rules, datetime.now(UTC))
     is_self = weighted["source_kind"] == SOURCE_KINDS.index(SourceKind.SELF_REPORT)
     pending = weighted["verification"] == VERIFICATIONS.index(Verification.PENDING)

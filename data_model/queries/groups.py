@@ -137,8 +137,8 @@ def _evaluate_group(
     attained = person_ids.map(standing.held["attained"])
     next_level = person_ids.map(standing.held["next_level"])
     readiness = person_ids.map(standing.readiness["readiness"])
-    ready = person_ids.map(standing.readiness["ready"]).fillna(False).astype(bool)
-    at_risk = person_ids.map(standing.at_risk).fillna(False).astype(bool)
+    ready = person_ids.map(standing.readiness["ready"]).eq(True)
+    at_risk = person_ids.map(standing.at_risk).eq(True)
     has_evidence = person_ids.isin(mastery["person_id"])
     title = members["title_level"].astype(float)
     status = [

@@ -219,6 +219,8 @@ def mastery_series(
     relevant evidence give mastery and support exactly as the engine does. Competencies rolled
     up by another method take their mastery from `roll_up`, day by day.
     """
+    if pairs.empty or evidence.empty:
+        return np.full((len(pairs), len(days)), np.nan), np.zeros((len(pairs), len(days), 0))
     moments = [end_of_day(day) for day in days]
     weighted = weigh(evidence, rules, moments[-1]).merge(
         pairs[PAIR].assign(pair=np.arange(len(pairs))), on=PAIR

@@ -286,7 +286,9 @@ def standings(
     nexts = held["next_level"].dropna()
     targets = with_family.assign(rank=with_family["person_id"].map(nexts)).dropna(subset=["rank"])
     targets = targets[["person_id", "job_family_id", "rank"]]
-    target_rows = assessed.merge(targets[["person_id", "rank"]], on=["person_id", "rank"])
+    target_rows = assessed.astype({"rank": float}).merge(
+        targets[["person_id", "rank"]].astype({"rank": float}), on=["person_id", "rank"]
+    )
     risky = assessed[assessed["rank"] <= assessed["person_id"].map(nexts).fillna(np.inf)]
     return Standing(
         held=held,
