@@ -159,11 +159,17 @@ def serialise_writers(session: Session) -> None:
 
     Two imports that touch the same people would otherwise each recompute mastery from a
     snapshot without the other's records, and the later commit would undo the earlier one's
-    update. SQLite already lets one writer in at a time; PostgreSQL takes a transaction-scoped
-    advisory lock, released at commit or rollback, so nothing is left hanging.
+    update. PostgreSQL takes a transaction-scoped advisory lock, released at commit or
+    rollback, so nothing is left hanging. SQLite admits one writer at a time, but Python's
+    driver only begins the transaction at its first write, so what was read before it (the
+    mastery settings a recompute uses, say) could already be stale; taking the write lock now
+    (BEGIN IMMEDIATE, waiting up to the busy timeout) makes everything after it one snapshot.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    elif not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upsert_insert(bind: Engine | Session, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import data_model.database
+import data_model.rollup
 from benchmarks.imports import write_records_csv
 from data_model.access import OPERATOR, viewer_for_person
 from data_model.attestation import attest
@@ -141,6 +142,49 @@ def test_imports_attestations_and_a_recompute_at_once_lose_and_duplicate_nothing
         framework = session.scalars(select(Framework).order_by(Framework.id)).first()
         assert framework is not None
         assert framework.mastery_settings == saved.after
+    assert_agrees_with_full_recompute(engine)
+
+
+def test_a_recompute_never_writes_settings_older_than_a_change_made_meanwhile(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recompute reads the mastery settings, then stalls; meanwhile an L&D admin saves new
+    settings. Whoever waits for whom, the table must end computed with the new settings."""
+    seed_demo_organisation(engine, people=40, records_per_person=4, seed=19)
+    real_rules = data_model.rollup.competency_rules
+    read_rules, resume = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def rules_then_stall(session: Session, method: str | None = None) -> object:
+        found = real_rules(session, method)
+        if threading.current_thread().name == "stalled recompute":
+            read_rules.set()
+            resume.wait(JOIN_S)
+        return found
+
+    def catching(job: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except BaseException as error:  # reported by the test below
+                errors.append(error)
+
+        return run
+
+    monkeypatch.setattr(data_model.rollup, "competency_rules", rules_then_stall)
+    recompute = threading.Thread(
+        target=catching(lambda: recompute_all(engine)), name="stalled recompute", daemon=True
+    )
+    recompute.start()
+    assert read_rules.wait(JOIN_S)
+    settings = threading.Thread(target=catching(lambda: change_settings(engine)), daemon=True)
+    settings.start()
+    settings.join(2)  # done, or waiting for the recompute's write lock
+    resume.set()
+    for thread in (recompute, settings):
+        thread.join(JOIN_S)
+        assert not thread.is_alive()
+    assert not errors, errors
     assert_agrees_with_full_recompute(engine)
 
 
