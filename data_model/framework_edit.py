@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from data_model import pathways as rules_of
 from data_model.access import NotPermitted, Viewer, visible_people
 from data_model.audit import record_audit
+from data_model.database import serialise_writers
 from data_model.evidence_source import raw_evidence_query, read_raw_evidence
 from data_model.mastery import CompetencyRules, read_evidence, roll_up, weigh
 from data_model.mastery_methods import (
@@ -674,7 +675,9 @@ def save_settings(
     preview: SettingsPreview | None = None,
 ) -> SettingsSaved:
     """Store the framework's new settings with an audit entry (before, after and, when one was
-    shown, the preview's counts) in one transaction, then rebuild the mastery table.
+    shown, the preview's counts) in one transaction, then rebuild the mastery table. The save
+    waits for any import or recompute in progress, as every writer of mastery does, so the
+    "before" it records is what that writer left.
 
     The rebuild is its own transaction (`recompute_all`): should it fail, the settings are
     saved and the old mastery stays whole; `python -m data_model recompute` finishes the job.
@@ -682,6 +685,7 @@ def save_settings(
     ensure_can_edit(viewer)
     after = settings.model_dump(mode="json")
     with Session(engine) as session, session.begin():
+        serialise_writers(session)
         framework = _framework(session, framework_id)
         before = dict(framework.mastery_settings or {})
         if MasterySettings.merged(before) == settings:
