@@ -4,6 +4,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Dialect
+
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
@@ -21,3 +23,12 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+DRIVER_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+"""The positional placeholder of each DBAPI parameter style our drivers use."""
+
+
+def driver_placeholder(dialect: Dialect) -> str:
+    """The placeholder for a statement handed straight to the driver's executemany."""
+    return DRIVER_PLACEHOLDERS[dialect.paramstyle]

@@ -9,14 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, tuple_
+from sqlalchemy import Engine, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
 from data_model.database import serialise_writers
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
+from data_model.mastery_store import MasteryWriter
 from data_model.models import ActivityCompetency, LearningRecord, MasteryScore, Person
 
 PEOPLE_PER_CHUNK = 2500
@@ -42,24 +44,6 @@ def compute_mastery(
     return roll_up(weigh(read_evidence(raw), rules, as_of), rules)
 
 
-ROW_COLUMNS = [
-    *PAIR, "method", "mastery", "support", "confidence", "evidence_count",
-    "last_evidence_at", "p_levels", "support_levels",
-]  # fmt: skip
-
-
-def _rows(result: pd.DataFrame, as_of: datetime, computed_at: datetime) -> list[dict]:
-    """Insert parameters, built column-wise: `to_dict("records")` is slower at this size."""
-    columns = {name: result[name].tolist() for name in ROW_COLUMNS if name != "last_evidence_at"}
-    columns["mastery"] = [None if value != value else value for value in columns["mastery"]]
-    columns["last_evidence_at"] = [value.to_pydatetime() for value in result["last_evidence_at"]]
-    names = list(columns)
-    return [
-        {**dict(zip(names, values, strict=True)), "as_of": as_of, "computed_at": computed_at}
-        for values in zip(*columns.values(), strict=True)
-    ]
-
-
 def recompute_all(
     engine: Engine, as_of: datetime | None = None, progress: Progress = _no_progress
 ) -> RollupSummary:
@@ -69,6 +53,7 @@ def recompute_all(
     with Session(engine) as session, session.begin():
         serialise_writers(session)
         rules = competency_rules(session)
+        writer = MasteryWriter.for_session(session)
         people = session.scalars(select(Person.id).order_by(Person.id)).all()
         session.execute(delete(MasteryScore))
         pairs = 0
@@ -78,9 +63,8 @@ def recompute_all(
                 query = raw_evidence_query(person_range=(chunk[0], chunk[-1]))
                 evidence = read_evidence(read_raw_evidence(session, query))
                 result = roll_up(weigh(evidence, rules, as_of), rules)
-                rows = _rows(result, as_of, computed_at)
-                if rows:
-                    session.connection().execute(insert(MasteryScore.__table__), rows)
+                rows = writer.rows(result, as_of, computed_at)
+                writer.insert(session, rows)
             pairs += len(rows)
             done = min(len(people), start + PEOPLE_PER_CHUNK)
             progress(done / max(1, len(people)), f"{done:,} of {len(people):,} people")
@@ -91,44 +75,53 @@ PEOPLE_PER_REFRESH = 400
 PAIRS_PER_FILTER = 2000
 
 
+def _wanted(pairs: Iterable[tuple[int, int]]) -> pd.DataFrame:
+    """The distinct pairs, sorted by person then competency."""
+    distinct = np.array(sorted(set(pairs)), dtype=np.int64).reshape(-1, 2)
+    return pd.DataFrame({"person_id": distinct[:, 0], "competency_id": distinct[:, 1]})
+
+
+def _evidence_query(people: list[int], keys: pd.DataFrame) -> Select:
+    """A group with few pairs reads only those pairs' evidence; a group with many (a big
+    import) reads its people's evidence whole, which is cheaper than a filter with thousands
+    of terms, and by id range when the people are consecutive, which SQLite scans faster."""
+    if len(keys) <= PAIRS_PER_FILTER:
+        pairs = list(zip(keys["person_id"].tolist(), keys["competency_id"].tolist(), strict=True))
+        return raw_evidence_query(people, pairs=pairs)
+    if people[-1] - people[0] + 1 == len(people):
+        return raw_evidence_query(person_range=(people[0], people[-1]))
+    return raw_evidence_query(people)
+
+
 def refresh_pairs(
     session: Session, pairs: Iterable[tuple[int, int]], as_of: datetime | None = None
 ) -> int:
     """Recompute just these (person, competency) pairs inside the caller's transaction.
 
-    People are taken a few hundred at a time; a group with few pairs reads only those pairs'
-    evidence, a group with many (a big import) reads its people's evidence whole, which is
-    cheaper than a filter with thousands of terms.
+    People are taken a few hundred at a time: their pairs' rows are deleted (a pair without
+    evidence any more keeps no row) and the engine's result for those pairs inserted.
     """
-    wanted = pd.DataFrame(sorted(set(pairs)), columns=PAIR)
+    wanted = _wanted(pairs)
     if wanted.empty:
         return 0
     as_of = as_of or datetime.now(UTC)
     computed_at = datetime.now(UTC)
     rules = competency_rules(session)
-    people = wanted["person_id"].unique().tolist()
+    writer = MasteryWriter.for_session(session)
+    person_column = wanted["person_id"].to_numpy()
+    people = np.unique(person_column).tolist()
     written = 0
     for start in range(0, len(people), PEOPLE_PER_REFRESH):
         group = people[start : start + PEOPLE_PER_REFRESH]
-        keys = wanted[wanted["person_id"].isin(group)]
-        pairs_filter = [(int(p), int(c)) for p, c in keys.itertuples(index=False)]
+        first = np.searchsorted(person_column, group[0], side="left")
+        end = np.searchsorted(person_column, group[-1], side="right")
+        keys = wanted.iloc[first:end]
         with collector_paused():
-            query = raw_evidence_query(
-                group, pairs=pairs_filter if len(pairs_filter) <= PAIRS_PER_FILTER else None
-            )
-            evidence = read_evidence(read_raw_evidence(session, query))
+            evidence = read_evidence(read_raw_evidence(session, _evidence_query(group, keys)))
             result = roll_up(weigh(evidence, rules, as_of), rules).merge(keys, on=PAIR)
-            for offset in range(0, len(pairs_filter), 500):
-                session.execute(
-                    delete(MasteryScore).where(
-                        tuple_(MasteryScore.person_id, MasteryScore.competency_id).in_(
-                            pairs_filter[offset : offset + 500]
-                        )
-                    )
-                )
-            rows = _rows(result, as_of, computed_at)
-            if rows:
-                session.connection().execute(insert(MasteryScore.__table__), rows)
+            writer.delete_pairs(session, keys["person_id"].tolist(), keys["competency_id"].tolist())
+            rows = writer.rows(result, as_of, computed_at)
+            writer.insert(session, rows)
         written += len(rows)
     return written
 
