@@ -10,6 +10,7 @@ from data_model.queries.team import QUIET_AFTER_DAYS, STATUS_LABELS
 from data_model.verification import InvalidAnswer
 from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
+from ui.calibration import show_group_calibration
 from ui.context import page_context
 from ui.errors import shown_as_messages
 from ui.formatting import DAY_FORMAT, day, whole
@@ -240,6 +241,14 @@ if not table.empty:
             f"Table of your reports' {team.counted(len(goals), 'learning goal')} with the "
             "target date, progress toward each as a bar, status and whether it is overdue."
         )
+
+    st.subheader("Self-ratings against the evidence")
+    if st.toggle(
+        "Compare your reports' self-ratings with the evidence",
+        key="team_calibration",
+        help="Reads every report's records, so it is worked out only when asked for.",
+    ):
+        show_group_calibration(team.team_calibration(context), "your reports")
 
     st.subheader("Attest a skill")
     st.caption(

@@ -13,6 +13,7 @@ from data_model.queries.organisation import RECENT_DAYS, OrganisationFilter, hel
 from ui import organisation as org
 from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
+from ui.calibration import show_group_calibration
 from ui.context import PageContext, page_context
 from ui.formatting import DAY_FORMAT, whole
 from ui.progress_view import render_progress
@@ -412,6 +413,16 @@ with st.container(border=True):
                         st.caption("Their progress, read-only, as they see it themselves.")
                         person = str(members.iloc[rows[0]]["person"])
                         render_progress(context, org.person_id(context, person), read_only=True)
+
+with st.container(border=True):
+    st.subheader("Self-ratings against the evidence")
+    if st.toggle(
+        "Compare self-ratings with the evidence",
+        key="org_calibration",
+        help="Reads the records of everyone the filters keep, so it is worked out only when "
+        "asked for.",
+    ):
+        show_group_calibration(org.calibration(context, where), "the people shown")
 
 with st.container(border=True):
     st.subheader("Progression equity")

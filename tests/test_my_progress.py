@@ -19,10 +19,11 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data_model import credentials, goals, informal
-from data_model.access import NotPermitted, Viewer
+from data_model.access import NotPermitted, Viewer, viewer_for_person
+from data_model.attestation import attest
 from data_model.database import open_database
 from data_model.models import AuditEntry, LearningRecord, Person, SourceKind, Verification
-from data_model.queries import demo_personas
+from data_model.queries import demo_personas, person_calibration
 from data_model.queries.learner import evidence_timeline
 from data_model.queries.mastery import explain_mastery, find_competency, person_mastery
 from data_model.queries.progress import person_progress
@@ -319,7 +320,9 @@ def test_the_headline_shows_the_learners_level_readiness_status_and_forecast(
     assert readiness.delta == (f"{change:+d} points in a year" if change else "")
     gaps = table_with(at, "missing")
     assert gaps["competency"].tolist() == [gap.name for gap in expected.gaps]
-    assert len(at.get("plotly_chart")) == 4
+    with Session(demo_engine) as session:
+        compared = person_calibration(session, learner, learner.person_id)
+    assert len(at.get("plotly_chart")) == 4 + (not compared.empty)
     assert any(caption.value.startswith("Technical: ") for caption in at.caption)
     assert any(caption.value.startswith("Professional and values: ") for caption in at.caption)
 
@@ -396,6 +399,38 @@ def test_a_self_rating_lands_on_the_timeline(
     assert not at.exception, [e.value for e in at.exception]
     assert "Self-rating saved." in [s.value for s in at.success]
     assert table_with(at, "verifier").iloc[0]["what"] == f"Self report: {competency} 4.5"
+
+
+def test_a_self_rating_above_the_managers_attestation_shows_as_a_gap(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, learner: Viewer
+) -> None:
+    assert learner.person_id is not None
+    with Session(demo_engine) as session, session.begin():
+        person = session.get(Person, learner.person_id)
+        assert person is not None
+        assert person.manager is not None
+        manager = viewer_for_person(session, person.manager)
+        options = informal.competency_options(session)
+        competency_id, name = options[["competency_id", "name"]].iloc[0]
+        attest(session, manager, learner.person_id, int(competency_id), 1.0, "Seen in review")
+    at = open_page(monkeypatch, demo_url)
+
+    at.selectbox(key="rating_competency").set_value(int(competency_id))
+    at.slider(key="rating_value").set_value(5.0)
+    at.button(key="FormSubmitter:rating_form-Save rating").click().run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert "How my self-ratings compare" in [s.value for s in at.subheader]
+    with Session(demo_engine) as session:
+        expected = person_calibration(session, learner, learner.person_id)
+    shown = table_with(at, "self_rating")
+    assert shown["name"].tolist() == expected["name"].tolist()
+    assert shown["gap"].tolist() == pytest.approx(expected["gap"].tolist())
+    row = shown.set_index("name").loc[name]
+    assert row["gap"] == pytest.approx(row["self_rating"] - row["others_mastery"])
+    assert row["self_rating"] > row["others_mastery"]
+    assert row["direction"] == "Rates above the evidence"
+    assert any("never proof" in caption.value for caption in at.caption)
 
 
 def test_setting_a_goal_shows_its_progress(
@@ -515,3 +550,4 @@ def test_someone_with_no_pathway_and_no_evidence_is_told_what_to_do_next(
     assert "No goals set yet." in captions
     assert any(caption.startswith("No scores yet") for caption in captions)
     assert any(caption.startswith("Nothing to draw yet") for caption in captions)
+    assert any(caption.startswith("Nothing to compare yet") for caption in captions)

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from data_model.access import NotPermitted, Viewer
+from data_model.access import NotPermitted, Viewer, viewer_for_person
+from data_model.attestation import attest
 from data_model.database import open_database
+from data_model.informal import rate_myself
 from data_model.models import (
     AuditEntry,
     BatchStatus,
@@ -40,6 +42,7 @@ from data_model.models import (
     Verification,
 )
 from data_model.queries import demo_personas
+from data_model.queries.calibration import calibration_of
 from data_model.queries.equity import FEWER_THAN, progression_equity
 from data_model.queries.freshness import last_imports, quiet_people
 from data_model.queries.groups import cohort, group_progress
@@ -515,3 +518,45 @@ def test_without_a_framework_only_the_roster_figures_and_freshness_show(
     assert any(i.value.startswith("No framework is loaded yet") for i in at.info)
     assert any(i.value.startswith("Nothing has been imported yet") for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_self_ratings_against_the_evidence_are_worked_out_on_request(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, admin: Viewer
+) -> None:
+    """Someone rates themselves 5 on a competency they had no records of and their manager
+    attests 0.5: the competency gains one person rating high."""
+    with Session(demo_engine) as session:
+        before = calibration_of(session, admin).set_index("name")
+    with Session(demo_engine) as session, session.begin():
+        person = session.scalars(
+            select(Person).where(Person.manager_id.is_not(None)).order_by(Person.id)
+        ).first()
+        assert person is not None
+        assert person.manager is not None
+        held = select(LearningRecord.competency_id).where(
+            LearningRecord.person_id == person.id, LearningRecord.competency_id.is_not(None)
+        )
+        competency = session.scalars(
+            select(Competency).where(Competency.id.not_in(held)).order_by(Competency.id)
+        ).first()
+        assert competency is not None
+        rating = {"competency_id": competency.id, "rating": 5.0, "note": "I lead on it"}
+        rate_myself(session, viewer_for_person(session, person), person.id, rating)
+        manager = viewer_for_person(session, person.manager)
+        attest(session, manager, person.id, competency.id, 0.5, "Not seen it yet")
+        name = competency.name
+    with Session(demo_engine) as session:
+        expected = calibration_of(session, admin)
+    at = open_organisation(monkeypatch, demo_url)
+    assert not [table for table in at.dataframe if "share_high" in table.value.columns]
+
+    at.toggle(key="org_calibration").set_value(True).run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(table.value for table in at.dataframe if "share_high" in table.value.columns)
+    assert shown["name"].tolist() == expected["name"].tolist()
+    assert shown["mean_gap"].tolist() == pytest.approx(expected["mean_gap"].tolist())
+    row = shown.set_index("name").loc[name]
+    had = int(before.loc[name, "people"]) if name in before.index else 0
+    assert row["people"] == had + 1
+    assert row["share_high"] >= 1 / row["people"]

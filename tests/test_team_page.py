@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from data_model.access import NotPermitted, Viewer
+from data_model.access import NotPermitted, Viewer, viewer_for_person
 from data_model.attestation import InvalidAttestation, attest
 from data_model.database import open_database
 from data_model.evidence_source import competency_rules
 from data_model.goals import people_goals, set_goal
+from data_model.informal import rate_myself
 from data_model.models import (
     AuditEntry,
     Competency,
@@ -40,6 +41,7 @@ from data_model.models import (
     Verification,
 )
 from data_model.queries import demo_personas
+from data_model.queries.calibration import calibration_of
 from data_model.queries.mastery import explain_mastery, find_competency
 from data_model.queries.progress import candidates, person_progress, team_progress
 from data_model.queries.team import STATUS_LABELS
@@ -735,3 +737,49 @@ def test_without_a_framework_the_page_says_what_to_do(
     assert [t.value for t in at.title] == ["My team"]
     assert any(i.value.startswith("No framework is loaded yet") for i in at.info)
     assert not at.dataframe
+
+
+def _self_rated_and_attested(engine: Engine, manager: Viewer) -> str:
+    """The manager's first report rates themselves 5 on a competency they had no records of,
+    and the manager attests 0.5 on it: a gap of 4.5 levels. Returns the competency's name."""
+    with Session(engine) as session, session.begin():
+        report = session.scalars(
+            select(Person).where(Person.manager_id == manager.person_id).order_by(Person.id)
+        ).first()
+        assert report is not None
+        held = select(LearningRecord.competency_id).where(
+            LearningRecord.person_id == report.id, LearningRecord.competency_id.is_not(None)
+        )
+        competency = session.scalars(
+            select(Competency).where(Competency.id.not_in(held)).order_by(Competency.id)
+        ).first()
+        assert competency is not None
+        rating = {"competency_id": competency.id, "rating": 5.0, "note": "I lead on it"}
+        rate_myself(session, viewer_for_person(session, report), report.id, rating)
+        attest(session, manager, report.id, competency.id, 0.5, "Not seen it yet")
+        return competency.name
+
+
+def test_self_ratings_against_the_evidence_are_worked_out_on_request(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
+) -> None:
+    reports = {"manager_id": manager.person_id, "all_levels": False}
+    with Session(demo_engine) as session:
+        before = calibration_of(session, manager, **reports).set_index("name")
+    name = _self_rated_and_attested(demo_engine, manager)
+    with Session(demo_engine) as session:
+        expected = calibration_of(session, manager, **reports)
+    at = open_team(monkeypatch, demo_url)
+    assert not [table for table in at.dataframe if "share_high" in table.value.columns]
+
+    at.toggle(key="team_calibration").set_value(True).run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(table.value for table in at.dataframe if "share_high" in table.value.columns)
+    assert shown["name"].tolist() == expected["name"].tolist()
+    assert shown["mean_gap"].tolist() == pytest.approx(expected["mean_gap"].tolist())
+    row = shown.set_index("name").loc[name]
+    had = int(before.loc[name, "people"]) if name in before.index else 0
+    assert row["people"] == had + 1
+    assert row["share_high"] >= 1 / row["people"]
+    assert any("never proof" in caption.value for caption in at.caption)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from data_model import credentials, goals, informal
-from data_model.queries import person_summary
+from data_model.queries import person_calibration, person_summary
 from data_model.queries.groups import closest_roles
 from data_model.queries.learner import evidence_timeline, level_requirements
 from data_model.queries.mastery import Explanation, explain_mastery, mastery_history, person_mastery
@@ -58,6 +58,13 @@ def history(context: PageContext, person_id: int) -> pd.DataFrame:
 def timeline(context: PageContext, person_id: int) -> pd.DataFrame:
     with session_for(context.database_url) as session:
         return evidence_timeline(session, context.viewer, person_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def calibration(context: PageContext, person_id: int) -> pd.DataFrame:
+    """Self-ratings beside everyone else's evidence, per competency with both."""
+    with session_for(context.database_url) as session:
+        return person_calibration(session, context.viewer, person_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -138,7 +145,7 @@ def _forget(context: PageContext, person_id: int, goals_only: bool = False) -> N
     person_goals.clear(context, person_id)
     if goals_only:
         return
-    for read in (progress, mastery, history, timeline, achieved, closest, record_json):
+    for read in (progress, mastery, history, timeline, calibration, achieved, closest, record_json):
         read.clear(context, person_id)
     explanation.clear()
     requirements.clear()

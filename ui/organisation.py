@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from data_model.access import visible_person_id
+from data_model.queries.calibration import calibration_of
 from data_model.queries.equity import equity_attributes, progression_equity
 from data_model.queries.freshness import Freshness, freshness
 from data_model.queries.groups import GroupProgress, cohort, group_progress
@@ -51,6 +52,13 @@ def levels(context: PageContext, where: OrganisationFilter) -> pd.DataFrame:
         headcount = organisation_headcount(session, context.viewer, where)
         family_levels = pathway_levels(session)
     return levels_by_family(headcount, group(context, where).people, family_levels)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Comparing self-ratings")
+def calibration(context: PageContext, where: OrganisationFilter) -> pd.DataFrame:
+    """Per competency, where self-ratings run high or low among the people the filter keeps."""
+    with session_for(context.database_url) as session:
+        return calibration_of(session, context.viewer, **where.as_kwargs())
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Building the cohort")

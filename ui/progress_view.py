@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import streamlit as st
 
+from charts.calibration import self_rating_chart
 from charts.learner import evidence_timeline_chart, mastery_history_chart
 from charts.radar import requirements_radar
 from data_model.credentials import NothingAchieved
@@ -36,6 +37,11 @@ MISSING_TEXT = {
     "level": "A higher level: more learning at this level",
     "fresher evidence": "Fresher evidence: it was strong once, but has faded",
     "more trusted evidence": "More trusted evidence: an assessment or an attestation",
+}
+DIRECTION_TEXT = {
+    "high": "Rates above the evidence",
+    "low": "Rates below the evidence",
+    "aligned": "In line with the evidence",
 }
 FLASH = "progress_flash"
 
@@ -76,6 +82,7 @@ def render_progress(context: PageContext, person_id: int, read_only: bool) -> No
     _gaps(progress, read_only)
     _explain(context, person_id)
     _history(context, person_id)
+    _calibration(context, person_id, read_only)
     _timeline(context, person_id, read_only)
     _goals(context, person_id, read_only, titles)
     _closest(context, person_id, you)
@@ -345,6 +352,57 @@ def _history(context: PageContext, person_id: int) -> None:
     st.caption(
         f"Mastery of each {category} competency at the end of each of the last twelve months. "
         "Time alone does not move mastery; new evidence does."
+    )
+
+
+def _calibration(context: PageContext, person_id: int, read_only: bool) -> None:
+    st.subheader("How my self-ratings compare" if not read_only else "How self-ratings compare")
+    compared = learner.calibration(context, person_id)
+    if compared.empty:
+        st.caption(
+            "Nothing to compare yet: "
+            + (
+                "rate yourself with the self-rating form below, on a competency someone else "
+                "has evidence of too, and see how your view lines up with theirs."
+                if not read_only
+                else "a comparison shows once a self-rating and someone else's evidence cover "
+                "the same competency."
+            )
+        )
+        return
+    st.caption(
+        "Self-ratings are useful signals, never proof: here they sit beside what managers, "
+        "mentors, assessments and courses show. A gap of half a level or more either way is "
+        "worth a conversation, not a correction."
+    )
+    scale_max = float(learner.competencies(context.database_url)["scale_max"].max())
+    st.plotly_chart(
+        self_rating_chart(compared, scale_max),
+        width="stretch",
+        alt="Dot plot per competency: the self-rating as a diamond beside the level others' "
+        "evidence shows as a dot, joined by a line as long as the gap.",
+    )
+    st.dataframe(
+        compared.assign(direction=compared["direction"].map(DIRECTION_TEXT)),
+        hide_index=True,
+        width="stretch",
+        column_order=["name", "self_rating", "others_mastery", "gap", "direction"],
+        column_config={
+            "name": st.column_config.TextColumn("Competency", width="medium"),
+            "self_rating": st.column_config.NumberColumn("Self-rating", format="%.1f"),
+            "others_mastery": st.column_config.NumberColumn(
+                "Others' evidence",
+                format="%.1f",
+                help="Mastery from everything except self-ratings and learning still pending "
+                "verification.",
+            ),
+            "gap": st.column_config.NumberColumn("Gap", format="%+.1f"),
+            "direction": st.column_config.TextColumn("Reading"),
+        },
+    )
+    st.caption(
+        f"Table of {whole(len(compared))} competencies with both a self-rating and other "
+        "evidence: the self-rating, the others' evidence, and the gap between them."
     )
 
 

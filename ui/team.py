@@ -12,6 +12,7 @@ import streamlit as st
 from data_model import queries
 from data_model.attestation import Attested, attest
 from data_model.goals import people_goals
+from data_model.queries.calibration import calibration_of
 from data_model.queries.mastery import (
     Explanation,
     explain_mastery,
@@ -76,6 +77,15 @@ def my_team_table(context: PageContext) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def my_team_gaps(context: PageContext) -> pd.DataFrame:
     return gap_cells(my_team_progress(context))
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Comparing self-ratings")
+def team_calibration(context: PageContext) -> pd.DataFrame:
+    """Per competency, where the direct reports' self-ratings run high or low."""
+    with session_for(context.database_url) as session:
+        return calibration_of(
+            session, context.viewer, manager_id=context.person_id, all_levels=False
+        )
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)

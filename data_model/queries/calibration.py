@@ -16,17 +16,19 @@ are shown on their own.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from data_model.access import Viewer, ensure_can_view, visible_people
+from data_model.access import OPERATOR, Viewer, ensure_can_view, visible_people
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import PAIR, SOURCE_KINDS, VERIFICATIONS, read_evidence, roll_up, weigh
 from data_model.models import Competency, Person, SourceKind, Verification
 from data_model.queries.evidence import read_frame
+from data_model.queries.groups import group_ids
 
 ALIGNED_WITHIN = 0.5
 """A self-rating within this much of the others' evidence is "aligned"."""
@@ -93,7 +95,9 @@ def group_calibration(
 ) -> pd.DataFrame:
     """GROUP_COLUMNS per competency, over the people of `person_ids_select` the viewer may
     see: how many have both sides, the mean gap, and the shares rating themselves high and low.
-    Widest mean gap either way first."""
+    Widest mean gap either way first. The viewer's scope is applied here, so
+    `person_ids_select` must not carry one of its own (two recursive scope CTEs of the same name
+    cannot share a statement): `calibration_of` builds it from filters."""
     ids = select(Person.id).where(
         Person.id.in_(person_ids_select), Person.id.in_(visible_people(viewer))
     )
@@ -111,3 +115,9 @@ def group_calibration(
     ).reset_index()
     order = summary["mean_gap"].abs().sort_values(ascending=False, kind="stable").index
     return summary.loc[order, GROUP_COLUMNS].reset_index(drop=True)
+
+
+def calibration_of(session: Session, viewer: Viewer, **filters: Any) -> pd.DataFrame:
+    """`group_calibration` over the people `groups.group_ids` keeps for these filters (job
+    family, department, location, level, manager_id, all_levels), within the viewer's scope."""
+    return group_calibration(session, viewer, group_ids(OPERATOR, **filters))
