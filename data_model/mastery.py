@@ -52,6 +52,12 @@ def vocabulary_names(codes: pd.Series, vocabulary: list) -> list[str | None]:
     return [None if code < 0 else str(vocabulary[code]) for code in codes]
 
 
+RULE_COLUMNS = ["competency_id", "scale_min", "scale_max", "proficient", "labels", "method",
+                "half_life_days", "minimum_support",
+                *(f"trust_{kind.value}" for kind in SourceKind)]  # fmt: skip
+"""The columns of `CompetencyRules.frame` (before competency_id becomes its index)."""
+
+
 @dataclass(frozen=True)
 class CompetencyRules:
     """What the engine needs to know about each competency, one row per competency id:
@@ -80,9 +86,7 @@ class CompetencyRules:
                     **{f"trust_{kind.value}": settings.trust[kind] for kind in SourceKind},
                 }
             )
-        frame = pd.DataFrame.from_records(records)
-        if frame.empty:
-            frame = pd.DataFrame(columns=["competency_id", "scale_min", "scale_max"])
+        frame = pd.DataFrame.from_records(records, columns=RULE_COLUMNS)
         return cls(frame.set_index("competency_id"))
 
 

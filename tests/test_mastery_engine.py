@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data_model.mastery import explain_evidence, read_evidence, roll_up
+from data_model.mastery import CompetencyRules, explain_evidence, read_evidence, roll_up
 from data_model.mastery_methods import (
     UnknownMethod,
     canvas_result,
@@ -274,3 +274,11 @@ def test_read_evidence_drops_nothing_that_shows_something() -> None:
     rows = [rating(2), activity(3), activity(3, completed=None)]
     assert len(read_evidence(frame(rows))) == 2
     assert len(roll_up(weighed(rows), rules())) == 1
+
+
+def test_rules_for_no_competencies_are_empty_with_every_column() -> None:
+    empty = CompetencyRules.build([]).frame
+
+    assert empty.empty
+    assert empty.index.name == "competency_id"
+    assert empty.columns.tolist() == rules().frame.columns.tolist()
