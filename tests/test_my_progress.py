@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+import streamlit as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -28,6 +30,7 @@ from data_model.queries.learner import evidence_timeline
 from data_model.queries.mastery import explain_mastery, find_competency, person_mastery
 from data_model.queries.progress import person_progress
 from data_model.rollup import refresh_pairs
+from data_model.verification import decline
 from loaders.demo import seed_demo_organisation
 from tests.learner_org import Org, build_org
 
@@ -241,6 +244,23 @@ def test_the_timeline_lists_formal_and_informal_records_newest_first(
     assert timeline["competencies"].tolist()[-1] == "A"
 
 
+def test_declined_learning_shows_on_the_timeline_with_the_reason(engine: Engine, org: Org) -> None:
+    declined = log(engine, org, title="Gave a talk", kind="project", level=3,
+                   competency_ids=(org.competencies["B"],))  # fmt: skip
+    log(engine, org, title="Wrote a guide", kind="project", level=2,
+        competency_ids=(org.competencies["B"],))  # fmt: skip
+    with Session(engine) as session, session.begin():
+        decline(session, org.viewer(engine, "M"), declined.record_ids[0], "No link to the talk")
+    with Session(engine) as session:
+        timeline = evidence_timeline(session, org.viewer(engine, "P"), org.people["P"])
+
+    rows = timeline.set_index("what")
+    assert rows.loc["Gave a talk", "verification"] == "declined"
+    assert rows.loc["Gave a talk", "decline_reason"] == "No link to the talk"
+    assert rows.loc["Wrote a guide", "verification"] == "pending"
+    assert pd.isna(rows.loc["Wrote a guide", "decline_reason"])
+
+
 # The page ------------------------------------------------------------------------------------
 
 
@@ -431,6 +451,35 @@ def test_a_self_rating_above_the_managers_attestation_shows_as_a_gap(
     assert row["self_rating"] > row["others_mastery"]
     assert row["direction"] == "Rates above the evidence"
     assert any("never proof" in caption.value for caption in at.caption)
+
+
+def test_declined_learning_shows_its_reason_to_the_learner(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, learner: Viewer
+) -> None:
+    assert learner.person_id is not None
+    with Session(demo_engine) as session, session.begin():
+        competency = int(informal.competency_options(session)["competency_id"].iloc[0])
+        verifier_id = int(
+            informal.verifier_options(session, learner, learner.person_id).iloc[0]["person_id"]
+        )
+        entry = {"title": "Presented at the meetup", "kind": "project", "level": 3.0,
+                 "competency_ids": (competency,), "occurred_on": TODAY,
+                 "verifier_id": verifier_id}  # fmt: skip
+        logged = informal.log_informal_learning(session, learner, learner.person_id, entry)
+        verifier = session.get(Person, verifier_id)
+        assert verifier is not None
+        decline(session, viewer_for_person(session, verifier), logged.record_ids[0],
+                "I was not at the meetup; ask someone who was")  # fmt: skip
+
+    st.cache_data.clear()  # the answer came from outside the page, whose reads are cached
+    at = open_page(monkeypatch, demo_url)
+
+    timeline = table_with(at, "decline_reason").set_index("what")
+    assert timeline.loc["Presented at the meetup", "verification"] == "Declined"
+    assert timeline.loc["Presented at the meetup", "decline_reason"] == (
+        "I was not at the meetup; ask someone who was"
+    )
+    assert any("declined count for nothing" in caption.value for caption in at.caption)
 
 
 def test_setting_a_goal_shows_its_progress(

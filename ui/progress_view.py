@@ -422,6 +422,12 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
         if pending
         else "none awaits verification."
     )
+    declined = int((timeline["verification"] == "declined").sum())
+    if declined:
+        waiting += (
+            f" {whole(declined)} declined count for nothing; the table says why each was "
+            "declined. Log it again with a clearer link or note, or ask someone else."
+        )
     st.caption(
         f"{whole(len(timeline))} records, formal and informal, each dot coloured by whether it "
         f"was verified; {waiting}"
@@ -444,6 +450,7 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
             "source_kind",
             "verification",
             "verifier",
+            "decline_reason",
         ],
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("Date", format=DAY_FORMAT),
@@ -453,6 +460,11 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
             "source_kind": st.column_config.TextColumn("Source"),
             "verification": st.column_config.TextColumn("Verification"),
             "verifier": st.column_config.TextColumn("Verifier"),
+            "decline_reason": st.column_config.TextColumn(
+                "Why declined",
+                width="medium",
+                help="The verifier's reason, for informal learning they declined to vouch for.",
+            ),
         },
     )
 

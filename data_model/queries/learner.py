@@ -23,11 +23,12 @@ from data_model.models import (
 from data_model.queries.evidence import read_frame
 from data_model.queries.mastery import NotFound, _materialised
 from data_model.queries.progress import _pathways
+from data_model.verification import decline_reasons
 
 REQUIREMENT_COLUMNS = ["competency_id", "competency", "name", "category", "required", "weight",
                        "critical", "mastery", "support", "met", "credit", "missing"]  # fmt: skip
 TIMELINE_COLUMNS = ["record_id", "occurred_at", "what", "competencies", "formal", "source_kind",
-                    "verification", "verifier", "notes"]  # fmt: skip
+                    "verification", "verifier", "notes", "decline_reason"]  # fmt: skip
 
 
 def level_requirements(
@@ -59,7 +60,8 @@ def evidence_timeline(session: Session, viewer: Viewer, person_id: int) -> pd.Da
     """Every record of the person, newest first (TIMELINE_COLUMNS): what it was (the activity's
     title, or the rating and its source), the competency codes it speaks to, formal or not,
     where it came from, its verification state and who verified or was asked to. Declined
-    records are kept here (marked declined), as the learner should see what was turned down."""
+    records are kept here (marked declined, with the reason the verifier gave), as the learner
+    should see what was turned down and why."""
     ensure_can_view(session, viewer, person_id)
     verifier = aliased(Person)
     tag = aliased(Competency)
@@ -102,6 +104,7 @@ def evidence_timeline(session: Session, viewer: Viewer, person_id: int) -> pd.Da
     frame["formal"] = frame["formal"].astype(bool) & frame["through_tags"].astype(bool)
     for column in ("source_kind", "verification"):
         frame[column] = frame[column].astype(str)
+    frame["decline_reason"] = frame["record_id"].map(decline_reasons(session, viewer, person_id))
     return frame[TIMELINE_COLUMNS]
 
 
