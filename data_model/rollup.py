@@ -11,12 +11,17 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Select, delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from data_model.bulk import collector_paused
 from data_model.database import serialise_writers
-from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
+from data_model.evidence_source import (
+    competency_rules,
+    raw_evidence_query,
+    read_people_evidence,
+    read_raw_evidence,
+)
 from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
 from data_model.mastery_store import MasteryWriter
 from data_model.models import ActivityCompetency, LearningRecord, MasteryScore, Person
@@ -60,8 +65,8 @@ def recompute_all(
         for start in range(0, len(people), PEOPLE_PER_CHUNK):
             chunk = people[start : start + PEOPLE_PER_CHUNK]
             with collector_paused():
-                query = raw_evidence_query(person_range=(chunk[0], chunk[-1]))
-                evidence = read_evidence(read_raw_evidence(session, query))
+                raw = read_people_evidence(session, person_range=(chunk[0], chunk[-1]))
+                evidence = read_evidence(raw)
                 result = roll_up(weigh(evidence, rules, as_of), rules)
                 rows = writer.rows(result, as_of, computed_at)
                 writer.insert(session, rows)
@@ -81,16 +86,16 @@ def _wanted(pairs: Iterable[tuple[int, int]]) -> pd.DataFrame:
     return pd.DataFrame({"person_id": distinct[:, 0], "competency_id": distinct[:, 1]})
 
 
-def _evidence_query(people: list[int], keys: pd.DataFrame) -> Select:
+def _group_evidence(session: Session, people: list[int], keys: pd.DataFrame) -> pd.DataFrame:
     """A group with few pairs reads only those pairs' evidence; a group with many (a big
     import) reads its people's evidence whole, which is cheaper than a filter with thousands
     of terms, and by id range when the people are consecutive, which SQLite scans faster."""
     if len(keys) <= PAIRS_PER_FILTER:
         pairs = list(zip(keys["person_id"].tolist(), keys["competency_id"].tolist(), strict=True))
-        return raw_evidence_query(people, pairs=pairs)
+        return read_raw_evidence(session, raw_evidence_query(people, pairs=pairs))
     if people[-1] - people[0] + 1 == len(people):
-        return raw_evidence_query(person_range=(people[0], people[-1]))
-    return raw_evidence_query(people)
+        return read_people_evidence(session, person_range=(people[0], people[-1]))
+    return read_people_evidence(session, people)
 
 
 def refresh_pairs(
@@ -117,7 +122,7 @@ def refresh_pairs(
         end = np.searchsorted(person_column, group[-1], side="right")
         keys = wanted.iloc[first:end]
         with collector_paused():
-            evidence = read_evidence(read_raw_evidence(session, _evidence_query(group, keys)))
+            evidence = read_evidence(_group_evidence(session, group, keys))
             result = roll_up(weigh(evidence, rules, as_of), rules).merge(keys, on=PAIR)
             writer.delete_pairs(session, keys["person_id"].tolist(), keys["competency_id"].tolist())
             rows = writer.rows(result, as_of, computed_at)
