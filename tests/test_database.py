@@ -69,9 +69,8 @@ def test_access_paths_are_indexed(engine: Engine) -> None:
         return indexed | unique | set(primary)
 
     assert {"manager_id", "job_family_id", "department", "email"} <= leading_columns("people")
-    assert {"person_id", "activity_id", "competency_id", "import_batch_id", "dedupe_key"} <= (
-        leading_columns("learning_records")
-    )
+    assert {"person_id", "activity_id", "competency_id", "import_batch_id", "dedupe_key",
+            "source_kind"} <= leading_columns("learning_records")  # fmt: skip
     assert {"person_id", "competency_id"} <= leading_columns("mastery")
 
 

@@ -18,6 +18,7 @@ class LearningRecord(Base):
         ),
         CheckConstraint("max_score IS NULL OR max_score > 0", name="max_score_positive"),
         Index(None, "person_id", "occurred_at"),
+        Index(None, "source_kind", "verification"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
