@@ -505,6 +505,26 @@ def test_signed_in_each_role_navigates_exactly_their_pages_with_no_identity_pick
 
 
 @pytest.mark.usefixtures("sign_in_configured")
+def test_signing_in_from_outside_the_roster_is_logged_once_per_session(
+    demo_engine: Engine,
+) -> None:
+    email = "outsider@example.org"
+
+    at = signed_in(email)
+    at.run()
+    at.run()
+
+    assert next(error.value for error in at.error).startswith("You are not in the roster")
+    entries = audit_entries(demo_engine, "denied", email)
+    assert [(entry.target_type, entry.target_id) for entry in entries] == [("roster", email)]
+    assert entries[0].details == {"reason": "not in roster"}
+
+    signed_in(email)
+
+    assert len(audit_entries(demo_engine, "denied", email)) == 2
+
+
+@pytest.mark.usefixtures("sign_in_configured")
 def test_the_configured_claim_makes_a_learner_an_ld_admin(demo: Organisation) -> None:
     plain = signed_in(demo.learner.email, groups=["staff"])
     with pytest.raises(ValueError, match="Could not find a navigation page"):

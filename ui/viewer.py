@@ -7,15 +7,18 @@ provider vouches for, an L&D admin when role_grants or the configured claim says
 
 import streamlit as st
 
-from data_model.access import Viewer, visible_person_id, with_claimed_roles
+from data_model.access import NotPermitted, Viewer, visible_person_id, with_claimed_roles
+from data_model.audit import record_denied
 from data_model.config import ConfigurationError, ld_admin_claim, login_configured
 from ui import data
 from ui.context import PageContext
-from ui.database import session_for
+from ui.database import engine_for, session_for
 
 DEMO_BANNER = "Demo mode: no sign-in is configured, so anyone can view as anyone."
 PERSONA_ROLES = {"learner": "learner", "manager": "manager", "ld_admin": "L&D admin"}
 VIEW_AS_KEY = "view_as"
+REFUSAL_LOGGED_KEY = "roster_refusal_logged"
+"""The email whose "not in the roster" refusal this session has already written to the trail."""
 
 
 def current_viewer(url: str) -> Viewer:
@@ -59,6 +62,7 @@ def signed_in_viewer(url: str, claim: str | None = None, value: str | None = Non
     email = str(st.user.get("email") or "")
     viewer = data.viewer_with_email(url, email) if email else None
     if viewer is None:
+        _log_not_in_roster(url, email)
         st.error(
             f"You are not in the roster as {email or 'this account'}: ask your L&D team "
             "to add you, then sign in again.",
@@ -73,6 +77,16 @@ def signed_in_viewer(url: str, claim: str | None = None, value: str | None = Non
         if st.button("Sign out", icon=":material/logout:"):
             st.logout()
     return viewer
+
+
+def _log_not_in_roster(url: str, email: str) -> None:
+    """A denied access in the trail, the actor being the email the identity provider gave;
+    once per session and email, not on every rerun of the refusal page."""
+    if st.session_state.get(REFUSAL_LOGGED_KEY) == email:
+        return
+    claimed = (email or "no email given")[:320]
+    record_denied(engine_for(url), claimed, NotPermitted("roster", claimed), reason="not in roster")
+    st.session_state[REFUSAL_LOGGED_KEY] = email
 
 
 PERSON_PARAMETER = "person"
