@@ -11,9 +11,12 @@ HIGH = "#C8553D"
 LOW = PRIMARY
 
 
-def self_rating_chart(calibration: pd.DataFrame, scale_max: float) -> go.Figure:
+def self_rating_chart(
+    calibration: pd.DataFrame, scale_max: float, whose: str = "Your"
+) -> go.Figure:
     """A dumbbell per competency from `person_calibration` rows: the others' evidence and the
-    self-rating as two dots joined by a line whose length is the gap."""
+    self-rating as two dots joined by a line whose length is the gap. `whose` starts the
+    self-rating's legend entry ("Your", "Their")."""
     rows = calibration.iloc[::-1]
     figure = go.Figure()
     for row in rows.itertuples(index=False):
@@ -32,7 +35,7 @@ def self_rating_chart(calibration: pd.DataFrame, scale_max: float) -> go.Figure:
     )  # fmt: skip
     figure.add_trace(
         go.Scatter(
-            x=rows["self_rating"], y=rows["name"], mode="markers", name="Your self-rating",
+            x=rows["self_rating"], y=rows["name"], mode="markers", name=f"{whose} self-rating",
             marker={"color": SELF, "size": 12, "symbol": "diamond"},
             customdata=rows["gap"],
             hovertemplate="%{y}<br>Self-rating %{x:.1f} (gap %{customdata:+.1f})<extra></extra>",

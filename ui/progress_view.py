@@ -377,7 +377,7 @@ def _calibration(context: PageContext, person_id: int, read_only: bool) -> None:
     )
     scale_max = float(learner.competencies(context.database_url)["scale_max"].max())
     st.plotly_chart(
-        self_rating_chart(compared, scale_max),
+        self_rating_chart(compared, scale_max, "Their" if read_only else "Your"),
         width="stretch",
         alt="Dot plot per competency: the self-rating as a diamond beside the level others' "
         "evidence shows as a dot, joined by a line as long as the gap.",
