@@ -240,7 +240,8 @@ def read_people_evidence(
     person_range: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """The rows `read_raw_evidence(session, raw_evidence_query(person_ids, person_range=...))`
-    gives, in the same order, read with one pass over the people's records.
+    gives, read with one pass over the people's records: records that name a competency first,
+    then tagged ones (a row per tag, by competency), each in the order the database returns.
 
     The union query scans the records twice (once for records that name a competency, once
     for tagged ones) and joins each row to the catalogue; the roll-up reads every record of
