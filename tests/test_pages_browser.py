@@ -74,17 +74,12 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def personas(demo_database: Path) -> dict[str, tuple[str, str]]:
-    """role -> (name, external id) of the persona the switcher offers."""
+def personas(demo_database: Path) -> dict[str, str]:
+    """role -> the name of the persona the switcher offers for it."""
     engine = open_database(f"sqlite:///{demo_database}")
     try:
         with Session(engine) as session:
-            found = demo_personas(session)
-            return {
-                role: (viewer.name, session.scalar(
-                    select(Person.external_id).where(Person.id == viewer.person_id)))
-                for role, viewer in found.items()
-            }  # fmt: skip
+            return {role: viewer.name for role, viewer in demo_personas(session).items()}
     finally:
         engine.dispose()
 
@@ -287,9 +282,9 @@ def screenshot(page, name: str) -> Path:
 
 @pytest.mark.parametrize("role", list(PAGES))
 def test_every_page_of_each_persona_opens_with_its_content(
-    page, personas: dict[str, tuple[str, str]], role: str
+    page, personas: dict[str, str], role: str
 ) -> None:
-    name, _ = personas[role]
+    name = personas[role]
     view_as(page, role, name)
 
     offered = navigation(page)
@@ -300,8 +295,8 @@ def test_every_page_of_each_persona_opens_with_its_content(
         screenshot(page, f"{role}-{slug(title)}")
 
 
-def test_a_learner_logs_informal_learning(page, personas: dict[str, tuple[str, str]]) -> None:
-    name, _ = personas["learner"]
+def test_a_learner_logs_informal_learning(page, personas: dict[str, str]) -> None:
+    name = personas["learner"]
     view_as(page, "learner", name)
 
     shows(page, "Add to your record")
@@ -316,9 +311,9 @@ def test_a_learner_logs_informal_learning(page, personas: dict[str, tuple[str, s
 
 
 def test_a_manager_opens_a_report_from_the_team_table(
-    page, personas: dict[str, tuple[str, str]], reports: dict[str, list[str]]
+    page, personas: dict[str, str], reports: dict[str, list[str]]
 ) -> None:
-    name, _ = personas["manager"]
+    name = personas["manager"]
     view_as(page, "manager", name)
     open_page(page, "My team")
 
@@ -331,10 +326,8 @@ def test_a_manager_opens_a_report_from_the_team_table(
     screenshot(page, "manager-my-team-report")
 
 
-def test_an_ld_admin_previews_a_mastery_settings_change(
-    page, personas: dict[str, tuple[str, str]]
-) -> None:
-    name, _ = personas["ld_admin"]
+def test_an_ld_admin_previews_a_mastery_settings_change(page, personas: dict[str, str]) -> None:
+    name = personas["ld_admin"]
     view_as(page, "ld_admin", name)
     open_page(page, "Framework")
 
