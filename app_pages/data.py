@@ -18,7 +18,7 @@ from ui import imports
 from ui.audited import CSV_MIME, audited_download
 from ui.context import page_context
 from ui.database import engine_for
-from ui.formatting import DAY_FORMAT, whole
+from ui.formatting import DAY_FORMAT, as_text, whole
 
 CHECKED_KEY = "data_checked"
 """The check of the current upload: {token, mapping, days_from, framework_code, report}."""
@@ -143,7 +143,8 @@ def mapping_form(kind: imports.ImportKind, name: str, data: bytes, token: str) -
         )
         return False
     st.dataframe(preview, hide_index=True, width="stretch", height="content")
-    st.caption(f"The first {min(len(preview), imports.PREVIEW_ROWS)} rows of {name}, as read.")
+    shown = min(len(preview), imports.PREVIEW_ROWS)
+    st.caption(f"The first {shown} rows of {as_text(name)}, as read.")
     presets = [None, *imports.saved_mapping_names(context.database_url)]
     preset = st.selectbox(
         "Start from a saved mapping",
@@ -252,7 +253,7 @@ def remember_check(token: str, report: imports.CheckReport, **options: Any) -> N
 
 def show_check(report: imports.CheckReport) -> None:
     with st.container(border=True):
-        st.markdown(f"**Check of {report.file_name}**")
+        st.markdown(f"**Check of {as_text(report.file_name)}**")
         if report.refused:
             st.error(report.refused, icon=":material/block:")
             st.caption("Nothing would be written. Fix the file or the mapping, then check again.")
@@ -300,7 +301,7 @@ def apply_button(
     kind: imports.ImportKind, name: str, data: bytes, token: str, checked: dict[str, Any]
 ) -> None:
     if not st.button(
-        f"Apply {name}", type="primary", icon=":material/play_arrow:", key="data_apply"
+        f"Apply {as_text(name)}", type="primary", icon=":material/play_arrow:", key="data_apply"
     ):
         st.caption(
             "Applying writes one import batch, which can be undone from the batch "
@@ -329,7 +330,7 @@ def apply_button(
 
 def show_result(result: imports.ImportResult) -> None:
     batch = f" as batch {result.batch}" if result.batch is not None else ""
-    st.success(f"Applied {result.file_name}{batch}.", icon=":material/check_circle:")
+    st.success(f"Applied {as_text(result.file_name)}{batch}.", icon=":material/check_circle:")
     if result.description:
         st.write(result.description)
     if result.counts:
@@ -613,7 +614,7 @@ def map_form(queue: pd.DataFrame, kind: str) -> None:
         return
     if target is None:
         st.warning(
-            f"Choose what '{key}' stands for, then map it again.",
+            f"Choose what '{as_text(key)}' stands for, then map it again.",
             icon=":material/warning:",
         )
         return
@@ -633,7 +634,8 @@ def map_form(queue: pd.DataFrame, kind: str) -> None:
         flash(
             "unmapped",
             "success",
-            f"Mapped '{key}' to {names[target]}: {records(applied)} applied.{still}",
+            f"Mapped '{as_text(key)}' to {as_text(names[target])}: {records(applied)} applied."
+            f"{still}",
         )
     after_write()
 

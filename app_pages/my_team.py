@@ -13,7 +13,7 @@ from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_f
 from ui.calibration import show_group_calibration
 from ui.context import page_context
 from ui.errors import shown_as_messages
-from ui.formatting import DAY_FORMAT, day, whole
+from ui.formatting import DAY_FORMAT, as_text, day, whole
 from ui.progress_view import render_progress
 from ui.viewer import PERSON_PARAMETER, person_from_query
 
@@ -308,7 +308,8 @@ if not table.empty:
                 )
                 mastery = found.summary.get("mastery")
                 st.success(
-                    f"Recorded: {people[who]} rated {rating:g} on {competency_names[what]}. "
+                    f"Recorded: {as_text(people[who])} rated {rating:g} on "
+                    f"{as_text(competency_names[what])}. "
                     f"Their mastery there is now {mastery:.1f}.",
                     icon=":material/verified:",
                 )
@@ -367,7 +368,7 @@ else:
         else:
             st.success(
                 f"{'Accepted' if verdict == 'Accept' else 'Declined'}: "
-                f"{choices[int(record_id)]}. Mastery updated on "
+                f"{as_text(choices[int(record_id)])}. Mastery updated on "
                 f"{team.counted(answer.pairs_refreshed, 'competency', 'competencies')}.",
                 icon=":material/task_alt:",
             )
@@ -438,7 +439,8 @@ if not table.empty:
                     },
                 )
                 st.caption(
-                    f"The {team.counted(len(ranked), 'best-placed candidate')} for {roles[role]}, "
+                    f"The {team.counted(len(ranked), 'best-placed candidate')} for "
+                    f"{as_text(roles[role])}, "
                     "highest readiness first, with their gaps and the catalogue hours to "
                     "close them."
                 )

@@ -15,7 +15,7 @@ from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
 from ui.calibration import show_group_calibration
 from ui.context import PageContext, page_context
-from ui.formatting import DAY_FORMAT, whole
+from ui.formatting import DAY_FORMAT, as_text, whole
 from ui.progress_view import render_progress
 
 TOP_GAPS = 10
@@ -292,8 +292,8 @@ with st.container(border=True):
             )
             st.caption(
                 f"The {team.counted(len(who), 'person', 'people')}"
-                + (f" in {in_department}" if in_department else "")
-                + f" held back by {names[code]}, and what each is missing."
+                + (f" in {as_text(in_department)}" if in_department else "")
+                + f" held back by {as_text(names[code])}, and what each is missing."
             )
             person = st.selectbox(
                 "Whose evidence?",
@@ -377,8 +377,8 @@ with st.container(border=True):
                 )
                 st.caption(
                     f"Cohort of {team.counted(len(members), 'person', 'people')} in "
-                    f"{choices.job_families[cohort_family]}, highest readiness first. Select "
-                    "a row to see their progress and the evidence behind it."
+                    f"{as_text(choices.job_families[cohort_family])}, highest readiness first. "
+                    "Select a row to see their progress and the evidence behind it."
                 )
                 export = members[list(COHORT_EXPORT)].rename(columns=COHORT_EXPORT)
                 details = {
@@ -472,7 +472,8 @@ with st.container(border=True):
             },
         )
         st.caption(
-            f"Table of {team.counted(len(groups), 'group')} by {attribute.replace('_', ' ')}: "
+            f"Table of {team.counted(len(groups), 'group')} by "
+            f"{as_text(attribute.replace('_', ' '))}: "
             "people, mean readiness, share ready and share who levelled up; a dash is a "
             f"figure whose group is under {MINIMUM_GROUP}."
         )

@@ -7,9 +7,12 @@ import pandas as pd
 
 from data_model.queries import PersonSummary
 
-MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
-"""The punctuation Streamlit's markdown gives a meaning to: emphasis, links, headings, lists,
-HTML, colour directives (:red[...]), icons and emoji (:name:) and LaTeX ($...$)."""
+MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>~$|&]|:(?=\w))")
+"""What Streamlit's markdown reads as syntax anywhere in a line: emphasis, links and images,
+HTML and entities, strikethrough, LaTeX ($...$), tables, and a colon before a word, which
+starts a colour directive (:red[...]), an icon or an emoji (:name:); "https://" keeps its."""
+LINE_START = re.compile(r"^([#+\-]|\d+[.)])")
+"""What it reads as a heading or a list only at the start of a line."""
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 DAY_FORMAT = "D MMM YYYY"
 """The same day format for `st.column_config` columns, in its own (moment.js) notation."""
@@ -20,9 +23,11 @@ def as_text(value: object) -> str:
     widget label: shown exactly as typed, on one line, never read as markdown or HTML.
 
     Names, titles and notes come from imported files; without this, "**Ann**" would show in
-    bold and "[x](https://...)" as a link in another person's browser.
+    bold and "[x](https://...)" as a link in another person's browser. Only what markdown
+    would read is escaped, so ordinary names ("J. Smith-Jones") pass through unchanged.
     """
-    return MARKDOWN_SYNTAX.sub(r"\\\1", UNPRINTABLE.sub(" ", str(value)))
+    text = MARKDOWN_SYNTAX.sub(r"\\\1", UNPRINTABLE.sub(" ", str(value)).strip())
+    return LINE_START.sub(lambda marker: f"{marker[1][:-1]}\\{marker[1][-1]}", text)
 
 
 def whole(count: int) -> str:

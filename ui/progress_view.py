@@ -22,7 +22,7 @@ from data_model.queries.progress import Progress
 from ui import data, learner
 from ui.audited import audited_download
 from ui.context import PageContext
-from ui.formatting import DAY_FORMAT, where_they_sit, whole
+from ui.formatting import DAY_FORMAT, as_text, where_they_sit, whole
 
 STATUS_TEXT = {
     "no_pathway": "No pathway",
@@ -74,8 +74,8 @@ def render_progress(context: PageContext, person_id: int, read_only: bool) -> No
     progress = learner.progress(context, person_id)
     titles = learner.roles(context.database_url)
     if read_only:
-        st.subheader(summary.name)
-    st.caption(f"{summary.name} · {where_they_sit(summary)}")
+        st.subheader(as_text(summary.name))
+    st.caption(as_text(f"{summary.name} · {where_they_sit(summary)}"))
     _flash()
     _headline(progress, titles, read_only)
     _radar(context, person_id, progress, titles)
@@ -179,9 +179,9 @@ def _radar(context: PageContext, person_id: int, progress: Progress, titles: pd.
         "Mastery against the next level" if progress.next_level else "Mastery against the top level"
     )
     st.caption(
-        f"Each spoke is a requirement of level {level}: the dashed line is the level required, "
-        "the filled shape the mastery shown, green where the requirement is met and red where "
-        "it is not. Values and professional competencies have a chart of their own."
+        f"Each spoke is a requirement of level {as_text(level)}: the dashed line is the level "
+        "required, the filled shape the mastery shown, green where the requirement is met and "
+        "red where it is not. Values and professional competencies have a chart of their own."
     )
     technical = rows[rows["category"] == "technical"]
     behaviours = rows[rows["category"] != "technical"]
@@ -192,7 +192,7 @@ def _radar(context: PageContext, person_id: int, progress: Progress, titles: pd.
     ):
         with column:
             if part.empty:
-                st.caption(f"{title}: level {level} asks for none.")
+                st.caption(f"{title}: level {as_text(level)} asks for none.")
                 continue
             met = int(part["met"].sum())
             st.plotly_chart(requirements_radar(part, scale_max, title), width="stretch")
@@ -236,7 +236,8 @@ def _gaps(progress: Progress, read_only: bool) -> None:
         st.markdown("**Recommended next steps**")
         for step in progress.recommendations:
             hours = "" if step.hours is None else f" · about {step.hours:g} hours"
-            st.markdown(f"- {step.activity} ({', '.join(step.competencies)}){hours}")
+            tags = as_text(", ".join(step.competencies))
+            st.markdown(f"- {as_text(step.activity)} ({tags}){hours}")
     else:
         st.caption(
             "The catalogue has nothing more for these gaps: "
@@ -276,13 +277,13 @@ def _explain(context: PageContext, person_id: int) -> None:
         return
     competency_id = int(names.loc[chosen, "competency_id"])
     found = learner.explanation(context, person_id, competency_id)
-    with st.expander(f"How {names.loc[chosen, 'name']} is worked out", expanded=True):
+    with st.expander(f"How {as_text(names.loc[chosen, 'name'])} is worked out", expanded=True):
         summary = found.summary
         if not summary:
             st.caption("No usable evidence for this competency yet.")
             return
         st.markdown(
-            f"Mastery **{summary['mastery']:.2f}** ({summary['level'] or 'no label'}), "
+            f"Mastery **{summary['mastery']:.2f}** ({as_text(summary['level'] or 'no label')}), "
             f"support {summary['support']:.2f}, confidence {percent(summary['confidence'])}, "
             f"from {whole(int(summary['evidence_count']))} pieces of evidence. Each weight is "
             "trust x tag weight x recency; the shares add up to the mastery above the scale's "

@@ -34,7 +34,7 @@ from data_model.queries.team import (
 from data_model.verification import Answer, accept, decline, verification_inbox
 from ui.context import PageContext
 from ui.database import session_for
-from ui.formatting import DAY_FORMAT, day, whole
+from ui.formatting import DAY_FORMAT, as_text, day, whole
 
 TTL = "5m"
 
@@ -164,7 +164,7 @@ def show_explanation(found: Explanation, who: str) -> None:
     summary = found.summary
     if not summary:
         st.info(
-            f"{who} has no usable evidence on this competency yet: an attestation or a "
+            f"{as_text(who)} has no usable evidence on this competency yet: an attestation or a "
             "completed activity tagged with it would start a score.",
             icon=":material/lightbulb:",
         )
@@ -172,8 +172,9 @@ def show_explanation(found: Explanation, who: str) -> None:
     mastery = summary["mastery"]
     score = "not yet scored" if mastery != mastery else f"{mastery:.1f}"
     st.markdown(
-        f"**{summary['name']}**: mastery {score}"
-        f" ({summary['level'] or 'below the first level'}), support {summary['support']:.2f}, "
+        f"**{as_text(summary['name'])}**: mastery {score}"
+        f" ({as_text(summary['level'] or 'below the first level')}), "
+        f"support {summary['support']:.2f}, "
         f"confidence {summary['confidence']:.0%}, from {whole(int(summary['evidence_count']))} "
         f"pieces of evidence, the latest on {day(summary['last_evidence_at'])}."
     )

@@ -13,6 +13,7 @@ from data_model.config import ConfigurationError, ld_admin_claim, login_configur
 from ui import data
 from ui.context import PageContext
 from ui.database import engine_for, session_for
+from ui.formatting import as_text
 
 DEMO_BANNER = "Demo mode: no sign-in is configured, so anyone can view as anyone."
 PERSONA_ROLES = {"learner": "learner", "manager": "manager", "ld_admin": "L&D admin"}
@@ -73,7 +74,7 @@ def signed_in_viewer(url: str, claim: str | None = None, value: str | None = Non
         st.stop()
     viewer = with_claimed_roles(viewer, st.user.to_dict(), claim, value)
     with st.sidebar:
-        st.caption(f"Signed in as {viewer.name}")
+        st.caption(f"Signed in as {as_text(viewer.name)}")
         if st.button("Sign out", icon=":material/logout:"):
             st.logout()
     return viewer
