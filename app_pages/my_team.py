@@ -13,6 +13,7 @@ from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_f
 from ui.calibration import show_group_calibration
 from ui.context import page_context
 from ui.errors import shown_as_messages
+from ui.figures import cached_figure
 from ui.formatting import DAY_FORMAT, as_text, day, whole
 from ui.progress_view import render_progress
 from ui.viewer import PERSON_PARAMETER, person_from_query
@@ -175,7 +176,9 @@ if not table.empty:
         names = table["name"].tolist()
         shortfall, hover = team_gap_matrix(gaps, names)
         chosen = st.plotly_chart(
-            gap_heatmap(shortfall, hover, colour_title="Levels short", value_format=".1f"),
+            cached_figure(
+                gap_heatmap, shortfall, hover, colour_title="Levels short", value_format=".1f"
+            ),
             width="stretch",
             key=HEATMAP_KEY,
             on_select="rerun",

@@ -15,6 +15,7 @@ from ui import team
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
 from ui.calibration import show_group_calibration
 from ui.context import PageContext, page_context
+from ui.figures import cached_figure
 from ui.formatting import DAY_FORMAT, as_text, whole
 from ui.progress_view import render_progress
 
@@ -190,7 +191,7 @@ with st.container(border=True):
     table = org.levels(context, where)
     column = "headcount" if basis == "Job title" else "attained"
     st.plotly_chart(
-        level_distribution_chart(table, column),
+        cached_figure(level_distribution_chart, table, column),
         width="stretch",
         alt="Stacked bars, one per job family, of how many people are at each pathway level, "
         + ("by job title." if column == "headcount" else "by the level their evidence attains."),
@@ -229,7 +230,7 @@ with st.container(border=True):
         )
     else:
         st.plotly_chart(
-            top_gaps_chart(top),
+            cached_figure(top_gaps_chart, top),
             width="stretch",
             alt=f"Bar chart of the {len(top)} competencies holding most people back from "
             "their next level, split into short of the level and short of evidence.",
@@ -242,7 +243,8 @@ with st.container(border=True):
         st.markdown("**Department by competency**")
         departments = progress.department_gaps
         clicked = st.plotly_chart(
-            gap_heatmap(
+            cached_figure(
+                gap_heatmap,
                 departments,
                 None,
                 colour_title="Share with the gap",
@@ -450,7 +452,7 @@ with st.container(border=True):
         )
         if (~groups["suppressed"]).any():
             st.plotly_chart(
-                equity_chart(groups),
+                cached_figure(equity_chart, groups),
                 width="stretch",
                 alt=f"Grouped bars per {attribute}: the share ready for their next level and "
                 "the share who levelled up in the last year.",
@@ -507,7 +509,7 @@ with st.container(border=True):
             kinds = results[(results["scope"] == "kind") & ~results["suppressed"]]
             if kinds["comparison_gain"].notna().any():
                 st.plotly_chart(
-                    programme_chart(kinds),
+                    cached_figure(programme_chart, kinds),
                     width="stretch",
                     alt="Grouped bars per kind of activity: mean mastery gained by those who "
                     "completed one beside a comparison group of the same family and level.",

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from charts.calibration import group_calibration_chart
+from ui.figures import cached_figure
 from ui.formatting import whole
 
 NOTE = (
@@ -26,7 +27,7 @@ def show_group_calibration(calibration: pd.DataFrame, who: str) -> None:
         )
         return
     st.plotly_chart(
-        group_calibration_chart(calibration),
+        cached_figure(group_calibration_chart, calibration),
         width="stretch",
         alt="Dot plot per competency of the mean gap between self-ratings and others' "
         "evidence: dots right of the dashed zero line rate themselves high, left low.",

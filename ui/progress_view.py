@@ -22,6 +22,7 @@ from data_model.queries.progress import Progress
 from ui import data, learner
 from ui.audited import audited_download
 from ui.context import PageContext
+from ui.figures import cached_figure
 from ui.formatting import DAY_FORMAT, as_text, where_they_sit, whole
 
 STATUS_TEXT = {
@@ -195,7 +196,9 @@ def _radar(context: PageContext, person_id: int, progress: Progress, titles: pd.
                 st.caption(f"{title}: level {as_text(level)} asks for none.")
                 continue
             met = int(part["met"].sum())
-            st.plotly_chart(requirements_radar(part, scale_max, title), width="stretch")
+            st.plotly_chart(
+                cached_figure(requirements_radar, part, scale_max, title), width="stretch"
+            )
             st.caption(f"{title}: {met} of {len(part)} requirements met.")
 
 
@@ -347,7 +350,7 @@ def _history(context: PageContext, person_id: int) -> None:
         return
     names = dict(zip(competencies["code"], competencies["name"], strict=True))
     st.plotly_chart(
-        mastery_history_chart(shown, names, float(competencies["scale_max"].max())),
+        cached_figure(mastery_history_chart, shown, names, float(competencies["scale_max"].max())),
         width="stretch",
     )
     st.caption(
@@ -378,7 +381,7 @@ def _calibration(context: PageContext, person_id: int, read_only: bool) -> None:
     )
     scale_max = float(learner.competencies(context.database_url)["scale_max"].max())
     st.plotly_chart(
-        self_rating_chart(compared, scale_max, "Their" if read_only else "Your"),
+        cached_figure(self_rating_chart, compared, scale_max, "Their" if read_only else "Your"),
         width="stretch",
         alt="Dot plot per competency: the self-rating as a diamond beside the level others' "
         "evidence shows as a dot, joined by a line as long as the gap.",
@@ -417,7 +420,7 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
         )
         return
     pending = int((timeline["verification"] == "pending").sum())
-    st.plotly_chart(evidence_timeline_chart(timeline), width="stretch")
+    st.plotly_chart(cached_figure(evidence_timeline_chart, timeline), width="stretch")
     waiting = (
         f"{whole(pending)} awaiting verification count as self reports until then."
         if pending
