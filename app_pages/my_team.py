@@ -4,12 +4,12 @@ and the two things only a manager can do: attest a skill, and vouch for informal
 import pandas as pd
 import streamlit as st
 
-from charts.heatmap import gap_heatmap, team_gap_matrix
+from charts.heatmap import team_gap_heatmap
 from data_model.attestation import InvalidAttestation
 from data_model.queries.team import QUIET_AFTER_DAYS, STATUS_LABELS
 from data_model.verification import InvalidAnswer
 from ui import team
-from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
+from ui.audited import CSV_MIME, EXCEL_MIME, audited_download
 from ui.calibration import show_group_calibration
 from ui.context import page_context
 from ui.errors import shown_as_messages
@@ -122,10 +122,11 @@ else:
         "records and the number of gaps to their next level."
     )
     export = table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
+    excel, csv = team.spreadsheets(export, "My team")
     with st.container(horizontal=True):
         audited_download(
             "Download as Excel",
-            excel_file(export, "My team"),
+            excel,
             "my-team.xlsx",
             what="team",
             mime=EXCEL_MIME,
@@ -134,7 +135,7 @@ else:
         )
         audited_download(
             "Download as CSV",
-            csv_file(export),
+            csv,
             "my-team.csv",
             what="team",
             mime=CSV_MIME,
@@ -174,11 +175,8 @@ if not table.empty:
         )
     else:
         names = table["name"].tolist()
-        shortfall, hover = team_gap_matrix(gaps, names)
         chosen = st.plotly_chart(
-            cached_figure(
-                gap_heatmap, shortfall, hover, colour_title="Levels short", value_format=".1f"
-            ),
+            cached_figure(team_gap_heatmap, gaps, names),
             width="stretch",
             key=HEATMAP_KEY,
             on_select="rerun",

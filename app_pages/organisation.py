@@ -12,7 +12,7 @@ from data_model.queries.equity import FEWER_THAN, MINIMUM_GROUP
 from data_model.queries.organisation import RECENT_DAYS, OrganisationFilter, held_back_by
 from ui import organisation as org
 from ui import team
-from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
+from ui.audited import CSV_MIME, EXCEL_MIME, audited_download
 from ui.calibration import show_group_calibration
 from ui.context import PageContext, page_context
 from ui.figures import cached_figure
@@ -389,10 +389,11 @@ with st.container(border=True):
                     "missing": missing,
                     "rows": len(members),
                 }
+                excel, csv = team.spreadsheets(export, "Cohort")
                 with st.container(horizontal=True):
                     audited_download(
                         "Download as Excel",
-                        excel_file(export, "Cohort"),
+                        excel,
                         f"cohort-{cohort_family.lower()}.xlsx",
                         what="cohort",
                         mime=EXCEL_MIME,
@@ -401,7 +402,7 @@ with st.container(border=True):
                     )
                     audited_download(
                         "Download as CSV",
-                        csv_file(export),
+                        csv,
                         f"cohort-{cohort_family.lower()}.csv",
                         what="cohort",
                         mime=CSV_MIME,

@@ -93,3 +93,9 @@ def gap_heatmap(
     figure.update_xaxes(side="top", title=None, tickangle=-45)
     figure.update_layout(plot_bgcolor="white", clickmode="event+select")
     return apply_style(figure, height=max(MIN_HEIGHT, 140 + CELL_HEIGHT * len(values)))
+
+
+def team_gap_heatmap(cells: pd.DataFrame, names: list[str]) -> go.Figure:
+    """The team's gap heatmap from `team.gap_cells` rows: `team_gap_matrix` drawn in levels."""
+    shortfall, hover = team_gap_matrix(cells, names)
+    return gap_heatmap(shortfall, hover, colour_title="Levels short", value_format=".1f")

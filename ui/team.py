@@ -32,8 +32,10 @@ from data_model.queries.team import (
     team_table,
 )
 from data_model.verification import Answer, accept, decline, verification_inbox
+from ui.audited import csv_file, excel_file
 from ui.context import PageContext
 from ui.database import session_for
+from ui.figures import frame_bytes
 from ui.formatting import DAY_FORMAT, as_text, day, whole
 
 TTL = "5m"
@@ -72,6 +74,15 @@ def my_team_table(context: PageContext) -> pd.DataFrame:
     with session_for(context.database_url) as session:
         overview = queries.team_overview(session, context.viewer, context.person_id)
     return team_table(my_team_progress(context), overview, titles(context.database_url))
+
+
+@st.cache_data(
+    ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False, hash_funcs={pd.DataFrame: frame_bytes}
+)
+def spreadsheets(export: pd.DataFrame, sheet: str) -> tuple[bytes, bytes]:
+    """The Excel and CSV files of `export`, made once per content: writing the workbook took
+    longer than the rest of a rerun of My team."""
+    return excel_file(export, sheet), csv_file(export)
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
