@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from data_model.access import NotPermitted
 from data_model.audit import record_denied
+from data_model.database import DatabaseBusy
 from ui.context import CONTEXT_KEY, PageContext
 from ui.database import engine_for
 
@@ -32,6 +33,8 @@ def shown_as_messages(page: str | None = None) -> Iterator[None]:
     except NotPermitted as refusal:
         st.error(NOT_PERMITTED, icon=":material/lock:")
         _log_refusal(refusal, page)
+    except DatabaseBusy as busy:
+        st.error(str(busy), icon=":material/hourglass_top:")
     except OperationalError as error:
         reason = str(error.orig or error).strip().splitlines()[0].rstrip(".")
         st.error(
