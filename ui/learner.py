@@ -111,6 +111,14 @@ def activities(url: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def activity_titles(url: str) -> dict[int, str]:
+    """Catalogue activity titles by id, in catalogue order, for the informal learning form
+    (`activities` has a row per activity and tag: de-duplicating it on every rerun was slow)."""
+    unique = activities(url).drop_duplicates("activity_id")
+    return dict(zip(unique["activity_id"], unique["title"], strict=True))
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def roles(url: str) -> pd.DataFrame:
     with session_for(url) as session:
         return goals.role_options(session)

@@ -64,8 +64,12 @@ def level_text(titles: pd.DataFrame, family: str | None, rank: int | None) -> st
         return "—"
     if rank == 0:
         return "Not yet level 1"
-    found = titles[(titles["job_family"] == family) & (titles["rank"] == rank)]
-    return f"{rank} · {found['title'].iloc[0]}" if len(found) else str(rank)
+    for row_family, row_rank, title in zip(
+        titles["job_family"], titles["rank"], titles["title"], strict=True
+    ):
+        if row_family == family and row_rank == rank:
+            return f"{rank} · {title}"
+    return str(rank)
 
 
 def render_progress(context: PageContext, person_id: int, read_only: bool) -> None:
@@ -262,25 +266,26 @@ def _explain(context: PageContext, person_id: int) -> None:
         "Choose a competency to see the evidence behind its score: each record's value, "
         "weight and share."
     )
-    names = learner.competencies(context.database_url).set_index("code")
+    competencies = learner.competencies(context.database_url)
+    names = dict(zip(competencies["code"], competencies["name"], strict=True))
+    ids = dict(zip(competencies["code"], competencies["competency_id"], strict=True))
     options = sorted(
-        (code for code in scores["competency"] if code in names.index),
-        key=lambda code: names.loc[code, "name"],
+        (code for code in scores["competency"] if code in names), key=names.__getitem__
     )
-    scored = scores.set_index("competency")
+    scored = dict(zip(scores["competency"], scores["mastery"], strict=True))
     chosen = st.selectbox(
         "Explain the score of",
         options,
         index=None,
         key=f"explain_{person_id}",
         placeholder="Choose a competency",
-        format_func=lambda code: f"{names.loc[code, 'name']}: {scored.loc[code, 'mastery']:.2f}",
+        format_func=lambda code: f"{names[code]}: {scored[code]:.2f}",
     )
     if chosen is None:
         return
-    competency_id = int(names.loc[chosen, "competency_id"])
+    competency_id = int(ids[chosen])
     found = learner.explanation(context, person_id, competency_id)
-    with st.expander(f"How {as_text(names.loc[chosen, 'name'])} is worked out", expanded=True):
+    with st.expander(f"How {as_text(names[chosen])} is worked out", expanded=True):
         summary = found.summary
         if not summary:
             st.caption("No usable evidence for this competency yet.")
@@ -650,8 +655,7 @@ def _informal_form(context: PageContext, person_id: int) -> None:
         )
         return
     competencies = learner.competencies(context.database_url)
-    activities = learner.activities(context.database_url).drop_duplicates("activity_id")
-    titles = dict(zip(activities["activity_id"], activities["title"], strict=True))
+    titles = learner.activity_titles(context.database_url)
     names = dict(zip(competencies["competency_id"], competencies["name"], strict=True))
     who = dict(zip(verifiers["person_id"], verifiers["name"], strict=True))
     scale_max = int(competencies["scale_max"].max()) if len(competencies) else 5
