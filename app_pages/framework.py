@@ -1,20 +1,20 @@
 """Framework: browse and edit competencies, level descriptors, pathway levels and requirements,
 and the mastery settings, with a preview of whose attained level a settings change would move
-before it is saved. For L&D admins; `data_model.framework_edit` refuses everyone else.
+before it is saved. For L&D admins; `loaders.framework_edit` refuses everyone else.
 """
 
 import pandas as pd
 import streamlit as st
 
-from data_model.framework_edit import (
+from data_model.mastery_methods import PARAMETER_DEFAULTS, parse_method
+from data_model.models import CompetencyCategory, SourceKind
+from loaders.framework_edit import (
     METHODS,
     EditRefused,
     FrameworkOutline,
     settings_differences,
     settings_from_form,
 )
-from data_model.mastery_methods import PARAMETER_DEFAULTS, parse_method
-from data_model.models import CompetencyCategory, SourceKind
 from loaders.framework_yaml import FrameworkChanges
 from ui import framework as data
 from ui.context import page_context

@@ -25,12 +25,12 @@ from benchmarks.imports import write_records_csv
 from data_model.access import OPERATOR, viewer_for_person
 from data_model.attestation import attest
 from data_model.database import DatabaseBusy, DatabaseUnavailable, create_database_engine
-from data_model.framework_edit import SettingsSaved, save_settings
 from data_model.mastery_settings import MasterySettings
 from data_model.models import Competency, Framework, ImportBatch, LearningRecord, Person
 from data_model.rollup import recompute_all
 from loaders import cli as loaders_cli
 from loaders.demo import seed_demo_organisation
+from loaders.framework_edit import SettingsSaved, save_settings
 from loaders.pipeline import run_record_import
 from loaders.records_csv import RecordsCsvImporter
 from tests.mastery_check import assert_agrees_with_full_recompute

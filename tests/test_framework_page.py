@@ -1,4 +1,4 @@
-"""The Framework page and `data_model.framework_edit` behind it: editing competencies, levels
+"""The Framework page and `loaders.framework_edit` behind it: editing competencies, levels
 and requirements, previewing a mastery settings change and saving it (which recomputes mastery
 and is audited), and who may do any of it.
 
@@ -16,10 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from data_model import framework_edit
 from data_model.access import NotPermitted, Viewer
 from data_model.database import open_database
-from data_model.framework_edit import EditRefused, settings_from_form
 from data_model.mastery_settings import MasterySettings
 from data_model.models import (
     AuditEntry,
@@ -33,7 +31,9 @@ from data_model.models import (
 )
 from data_model.queries import demo_personas
 from data_model.queries.progress import _evaluate, _people
+from loaders import framework_edit
 from loaders.demo import seed_demo_organisation
+from loaders.framework_edit import EditRefused, settings_from_form
 from tests.conftest import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from data_model import framework_edit
-from data_model.framework_edit import FrameworkOutline, SettingsPreview, SettingsSaved
 from data_model.mastery_settings import MasterySettings
+from loaders import framework_edit
+from loaders.framework_edit import FrameworkOutline, SettingsPreview, SettingsSaved
 from loaders.framework_yaml import FrameworkChanges
 from ui.context import PageContext
 from ui.data import MAX_ENTRIES, TTL
