@@ -41,7 +41,7 @@ def requirements_radar(requirements: pd.DataFrame, scale_max: float, title: str)
     )  # fmt: skip
     figure.add_trace(
         go.Scatterpolar(
-            r=closed("shown"), theta=spokes, name="Your mastery", mode="lines+markers",
+            r=closed("shown"), theta=spokes, name="Mastery", mode="lines+markers",
             fill="toself", line={"color": PRIMARY},
             marker={"color": [MET if met else SHORT for met in closed("met")], "size": 9},
             customdata=list(zip(closed("required"), closed("state"), strict=True)),
@@ -76,7 +76,7 @@ def _bars(rows: pd.DataFrame, scale_max: float, title: str) -> go.Figure:
     figure = go.Figure()
     figure.add_trace(
         go.Bar(
-            x=rows["shown"], y=rows["name"], orientation="h", name="Your mastery",
+            x=rows["shown"], y=rows["name"], orientation="h", name="Mastery",
             marker={"color": [MET if met else SHORT for met in rows["met"]]},
             customdata=list(zip(rows["required"], rows["state"], strict=True)),
             hovertemplate="%{y}<br>Mastery %{x:.1f} of %{customdata[0]:g} required"
