@@ -10,10 +10,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from data_model.database import create_database_engine, migrate_to_head
 from data_model.models import Base
@@ -91,3 +93,19 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     migrate_to_head(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file a download button offers during an AppTest run, by file name."""
+    kept: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any,
+             filename: str | None = None) -> str:  # fmt: skip
+        if filename is not None and isinstance(data, bytes):
+            kept[filename] = data
+        return original(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return kept

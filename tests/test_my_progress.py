@@ -17,7 +17,6 @@ import pytest
 import streamlit as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data_model import credentials, goals, informal
@@ -284,22 +283,6 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 def learner(demo_engine: Engine) -> Viewer:
     with Session(demo_engine) as session:
         return demo_personas(session)["learner"]
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file a download button offers during the test, by file name."""
-    kept: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any,
-             filename: str | None = None) -> str:  # fmt: skip
-        if filename is not None:
-            kept[filename] = data if isinstance(data, bytes) else str(data).encode()
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return kept
 
 
 def open_page(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:

@@ -11,14 +11,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data_model.access import NotPermitted, Viewer, viewer_for_person
@@ -224,22 +222,6 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
 def admin(demo_engine: Engine) -> Viewer:
     with Session(demo_engine) as session:
         return demo_personas(session)["ld_admin"]
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file a download button offers during the test, by file name."""
-    kept: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any,
-             filename: str | None = None) -> str:  # fmt: skip
-        if filename is not None and isinstance(data, bytes):
-            kept[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return kept
 
 
 def open_organisation(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
