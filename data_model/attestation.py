@@ -79,8 +79,8 @@ def attest(
         raise InvalidAttestation("Add a note saying what you saw that supports the rating.")
     if len(text) > MAX_NOTE_LENGTH:
         raise InvalidAttestation(f"Keep the note under {MAX_NOTE_LENGTH:,} characters.")
-    now = now or datetime.now(UTC)
     serialise_writers(session)
+    now = now or datetime.now(UTC)
     record = LearningRecord(
         dedupe_key=f"attestation:{uuid.uuid4().hex}",
         person_id=person_id,

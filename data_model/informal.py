@@ -267,8 +267,8 @@ def log_informal_learning(
         source, rows = _catalogue_records(session, entry)
     else:
         source, rows = _free_text_records(session, entry)
-    now = now or datetime.now(UTC)
     serialise_writers(session)
+    now = now or datetime.now(UTC)
     raw = {
         "entered_by": viewer.email,
         "informal": True,
@@ -355,8 +355,8 @@ def rate_myself(
         raise InvalidEntry("That competency is not in any loaded framework.")
     if not scale[0] <= rating.rating <= scale[1]:
         raise InvalidEntry(f"Choose a rating from {scale[0]} to {scale[1]}.")
-    now = now or datetime.now(UTC)
     serialise_writers(session)
+    now = now or datetime.now(UTC)
     record = LearningRecord(
         dedupe_key=f"self:{uuid.uuid4().hex}",
         person_id=person_id,

@@ -52,11 +52,15 @@ def compute_mastery(
 def recompute_all(
     engine: Engine, as_of: datetime | None = None, progress: Progress = _no_progress
 ) -> RollupSummary:
-    """Rebuild the whole table in one transaction, people in chunks to bound memory."""
-    as_of = as_of or datetime.now(UTC)
-    computed_at = datetime.now(UTC)
+    """Rebuild the whole table in one transaction, people in chunks to bound memory.
+
+    "Now" is read once the writers' lock is held: a recompute that waited for an attestation
+    made meanwhile must not date itself before that record and so leave it out.
+    """
     with Session(engine) as session, session.begin():
         serialise_writers(session)
+        as_of = as_of or datetime.now(UTC)
+        computed_at = datetime.now(UTC)
         rules = competency_rules(session)
         writer = MasteryWriter.for_session(session)
         people = session.scalars(select(Person.id).order_by(Person.id)).all()

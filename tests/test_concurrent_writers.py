@@ -24,7 +24,12 @@ import data_model.rollup
 from benchmarks.imports import write_records_csv
 from data_model.access import OPERATOR, viewer_for_person
 from data_model.attestation import attest
-from data_model.database import DatabaseBusy, DatabaseUnavailable, create_database_engine
+from data_model.database import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    create_database_engine,
+    serialise_writers,
+)
 from data_model.mastery_settings import MasterySettings
 from data_model.models import Competency, Framework, ImportBatch, LearningRecord, Person
 from data_model.rollup import recompute_all
@@ -184,6 +189,36 @@ def test_a_recompute_never_writes_settings_older_than_a_change_made_meanwhile(
     for thread in (recompute, settings):
         thread.join(JOIN_S)
         assert not thread.is_alive()
+    assert not errors, errors
+    assert_agrees_with_full_recompute(engine)
+
+
+def test_a_recompute_that_waited_includes_evidence_written_while_it_waited(
+    engine: Engine,
+) -> None:
+    """A recompute blocked behind an attestation must not date itself before that record: it
+    reads "now" once it holds the writers' lock, so the fresh evidence is in its table."""
+    seed_demo_organisation(engine, people=40, records_per_person=3, seed=23)
+    manager_id, person_id, competency_id = manager_and_report(engine)
+    errors: list[BaseException] = []
+
+    def recompute() -> None:
+        try:
+            recompute_all(engine)
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    with Session(engine) as session, session.begin():
+        serialise_writers(session)
+        waiting = threading.Thread(target=recompute, daemon=True)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "the recompute did not wait for the writers' lock"
+        manager = session.get_one(Person, manager_id)
+        attest(session, viewer_for_person(session, manager), person_id, competency_id, 3,
+               "Ran the quarterly planning on her own.")  # fmt: skip
+    waiting.join(JOIN_S)
+    assert not waiting.is_alive()
     assert not errors, errors
     assert_agrees_with_full_recompute(engine)
 
