@@ -8,6 +8,10 @@ from the start. Either way a lone record of this kind cannot meet a requirement 
 weight stays under the minimum support), which is the point: it counts for little until someone
 else backs it.
 
+The roster can move on while a request waits: the learner moves team, or the verifier moves
+or leaves, and the request is stranded (no one may answer it; see `queries.stranded`). The
+learner then re-sends it to someone they report to now (`reassign_verifier`).
+
 Each write is one transaction's worth of work in the caller's session: validate, insert,
 refresh mastery for the pairs touched, add the audit entry.
 """
@@ -314,6 +318,50 @@ def log_informal_learning(
         activity_id=entry.activity_id,
     )
     return Logged(ids, competencies, entry.verifier_id)
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    record_id: int
+    from_verifier_id: int | None
+    to_verifier_id: int
+
+
+def reassign_verifier(
+    session: Session, viewer: Viewer, record_id: int, verifier_id: int
+) -> Reassigned:
+    """Send one of the viewer's own pending records to someone else to verify.
+
+    For a request the roster stranded (the learner or their verifier moved, or the verifier
+    left: `queries.stranded`), or one the learner would rather someone else up their line
+    answered. The rule is the one for logging: someone the learner reports to today. The
+    record stays pending, so its weight and mastery do not change; the audit entry keeps who
+    was asked before.
+    """
+    serialise_writers(session)
+    record = session.get(LearningRecord, record_id)
+    if record is None or viewer.person_id is None or record.person_id != viewer.person_id:
+        raise NotPermitted("learning_record", record_id)
+    if record.verification is not Verification.PENDING:
+        raise InvalidEntry("Only learning still awaiting verification can be sent to someone else.")
+    verifiers = verifier_options(session, viewer, record.person_id)
+    if verifier_id not in set(verifiers["person_id"]):
+        raise InvalidEntry("Ask someone you report to, directly or further up, to verify it.")
+    if verifier_id == record.verified_by_id:
+        raise InvalidEntry("They were already asked: choose someone else, or wait for them.")
+    previous = record.verified_by_id
+    record.verified_by_id = verifier_id
+    record_audit(
+        session,
+        viewer,
+        "verification_reassigned",
+        "learning_record",
+        record.id,
+        person_id=record.person_id,
+        from_verifier_id=previous,
+        to_verifier_id=verifier_id,
+    )
+    return Reassigned(record.id, previous, verifier_id)
 
 
 class SelfRating(BaseModel):

@@ -2,14 +2,17 @@
 two answers, accept or decline with a reason.
 
 A pending record names the person asked in `verified_by_id`. The inbox and both answers are
-scoped to records where the viewer is the one asked (never their own) and, like every read of
-someone's data, to people within the viewer's access scope: learners ask someone up their
-reporting chain, and a request left behind when someone moves teams no longer shows to the
-old manager (nor may they answer it). Accepting makes the record verified and lifts its
-trust; declining takes it out of the evidence. Either way mastery for the record's pairs is
-refreshed in the same transaction and the answer is audited. The schema has no column for a
-decline reason, so the reason is kept in the audit entry, where `decline_reasons` reads it
-back.
+scoped to records where the viewer is the one asked (never their own) about someone who reports
+to them today, directly or further up: the reporting line as it is now, not as it was when the
+request was made, and only the line (an L&D admin's wider view does not make them a
+verifier). So a request left behind when the learner or the verifier moves no longer shows to
+the old verifier, nor may they answer it; `queries.stranded` lists such requests for the
+learner, who re-sends them (`informal.reassign_verifier`), and for L&D.
+
+Accepting makes the record verified and lifts its trust; declining takes it out of the
+evidence. Either way mastery for the record's pairs is refreshed in the same transaction and
+the answer is audited. The schema has no column for a decline reason, so the reason is kept in
+the audit entry, where `decline_reasons` reads it back.
 """
 
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from data_model.access import NotPermitted, Viewer, visible_people
+from data_model.attestation import as_line_manager
 from data_model.audit import record_audit
 from data_model.database import serialise_writers
 from data_model.models import (
@@ -55,12 +59,12 @@ class Answer:
 
 
 def _asked_of(viewer: Viewer) -> ColumnElement[bool]:
-    """Pending, the viewer asked, about someone else who is still in the viewer's scope."""
+    """Pending, the viewer asked, about someone else who reports to the viewer today."""
     return and_(
         LearningRecord.verification == Verification.PENDING,
         LearningRecord.verified_by_id == viewer.person_id,
         LearningRecord.person_id != viewer.person_id,
-        LearningRecord.person_id.in_(visible_people(viewer)),
+        LearningRecord.person_id.in_(visible_people(as_line_manager(viewer))),
     )
 
 
