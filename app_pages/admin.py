@@ -11,7 +11,7 @@ import streamlit as st
 from data_model.access import ensure_sees_everyone
 from data_model.config import ld_admin_claim, login_configured
 from data_model.roles import RoleChangeRefused
-from ui import access
+from ui import access, stranded
 from ui.audited import CSV_MIME, EXCEL_MIME, audited_download, csv_file, excel_file
 from ui.context import PageContext, page_context
 from ui.formatting import whole
@@ -196,3 +196,19 @@ else:
             key="audit_excel",
             details=details,
         )
+
+# Stranded verification requests ---------------------------------------------------------------
+
+st.subheader("Verification requests no one can answer")
+st.caption(
+    "Pending informal learning whose verifier is no longer above the learner, has left or is "
+    "gone from the roster, usually after a roster import. The inbox no longer offers these to "
+    "anyone; each learner sees theirs on My progress and can send them to someone they report "
+    "to now."
+)
+waiting = stranded.everyone(context)
+if waiting.empty:
+    st.caption("None: every pending request waits on someone the learner reports to.")
+else:
+    st.caption(f"{whole(len(waiting))} requests, by learner, oldest first")
+    stranded.table(waiting, with_person=True)

@@ -19,7 +19,7 @@ from data_model.credentials import NothingAchieved
 from data_model.goals import InvalidGoal
 from data_model.informal import INFORMAL_KINDS, InvalidEntry
 from data_model.queries.progress import Progress
-from ui import data, learner
+from ui import data, learner, stranded
 from ui.audited import audited_download
 from ui.context import PageContext
 from ui.figures import cached_figure
@@ -417,6 +417,8 @@ def _calibration(context: PageContext, person_id: int, read_only: bool) -> None:
 
 def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
     st.subheader("Evidence timeline")
+    if not read_only:
+        stranded.learner_panel(context, person_id)
     timeline = learner.timeline(context, person_id)
     if timeline.empty:
         st.caption(
