@@ -1,5 +1,5 @@
-"""Stranded verification requests through the pages (AppTest on a SQLite demo): the learner
-re-sends one from My progress, and L&D sees it listed on Access and audit.
+"""Stranded verification requests through the pages (AppTest on a SQLite demo, signed in):
+the learner re-sends one from My progress, and L&D sees it listed on Access and audit.
 
 The request is stranded the way a roster import strands it: the demo learner logs informal
 learning while on another manager's team, asking that manager, and is then moved back to the
@@ -7,6 +7,7 @@ team the demo gives them. Their old manager is no longer above them, so no inbox
 """
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+import data_model.config
 from data_model import informal
 from data_model.access import Viewer, visible_people
 from data_model.database import open_database
@@ -28,6 +30,7 @@ from loaders.demo import seed_demo_organisation
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
 TITLE = "Mentored the new analysts"
+SIGN_IN_SECRETS = {"auth": {"redirect_uri": "http://127.0.0.1:8501/oauth2callback"}}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Stranded:
     record_id: int
     learner: Viewer
     manager: Viewer
+    ld_admin: Viewer
     old_manager: str
 
 
@@ -50,7 +54,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def stranded(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def stranded(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stranded]:
     """A fresh copy of the demo in which the learner's request waits on their old manager."""
     path = tmp_path / "pathwise.db"
     shutil.copy(demo_template, path)
@@ -79,8 +85,11 @@ def stranded(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         old_name = old.name
     monkeypatch.chdir(PROJECT_ROOT)
     monkeypatch.setenv("PATHWISE_DB_URL", url)
+    monkeypatch.setattr(data_model.config, "load_secrets", lambda: SIGN_IN_SECRETS)
     st.cache_data.clear()
-    yield Stranded(url, engine, logged.record_ids[0], learner, manager, old_name)
+    yield Stranded(
+        url, engine, logged.record_ids[0], learner, manager, personas["ld_admin"], old_name
+    )
     engine.dispose()
 
 
@@ -88,10 +97,10 @@ def _a_competency(session: Session) -> int:
     return int(informal.competency_options(session)["competency_id"].iloc[0])
 
 
-def open_app(role: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    if role is not None:
-        at.selectbox(key="view_as").select(role).run()
+def signed_in(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.user = {"is_logged_in": True, "email": viewer.email, "name": viewer.name}
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -103,7 +112,7 @@ def table_with(at: AppTest, column: str):
 def test_the_learner_sees_a_stranded_request_and_sends_it_to_their_manager_now(
     stranded: Stranded,
 ) -> None:
-    at = open_app()
+    at = signed_in(stranded.learner)
 
     [warning] = [w.value for w in at.warning if "can no longer verify" in w.value]
     assert warning.startswith("1 of your pending records wait on someone")
@@ -135,7 +144,7 @@ def test_the_learner_sees_a_stranded_request_and_sends_it_to_their_manager_now(
 
 
 def test_ld_admins_see_stranded_requests_on_access_and_audit(stranded: Stranded) -> None:
-    at = open_app("ld_admin")
+    at = signed_in(stranded.ld_admin)
     at.switch_page("app_pages/admin.py").run()
     assert not at.exception, [e.value for e in at.exception]
 
