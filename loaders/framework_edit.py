@@ -8,7 +8,12 @@ read back as a `FrameworkSpec`, the one edited item is replaced, and `apply_fram
 the database in line. So an edit is validated exactly as an imported file is (text, scale,
 requirement levels), rows are updated in place (ids survive), and the change report reads
 as an import's does. None of these edits moves mastery (requirements only decide which level a
-mastery reaches), so only a settings change recomputes it.
+mastery reaches), so only a settings change, the framework's or one competency's, recomputes it.
+
+Adding a competency or a pathway level goes the same way. Removing goes further than an import
+ever does (an import keeps what a file no longer names), so it is refused whenever something
+would be lost with it: a competency that learning records, goals or catalogue activities point
+at, or a level that is someone's title level or the aim of an active goal.
 """
 
 from collections.abc import Callable, Mapping
@@ -18,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from data_model import pathways as rules_of
@@ -35,19 +40,30 @@ from data_model.mastery_methods import (
 )
 from data_model.mastery_settings import MasterySettings
 from data_model.models import (
+    ActivityCompetency,
     Competency,
     CompetencyCategory,
     Framework,
+    GoalStatus,
     JobFamily,
+    LearningGoal,
+    LearningRecord,
     LevelDescriptor,
     LevelRequirement,
+    MasteryScore,
     PathwayLevel,
     Person,
     SourceKind,
 )
 from data_model.queries.evidence import read_frame
 from data_model.queries.progress import _pathways
-from data_model.rollup import PEOPLE_PER_CHUNK, RollupSummary, recompute_all
+from data_model.rollup import (
+    PEOPLE_PER_CHUNK,
+    PEOPLE_PER_REFRESH,
+    RollupSummary,
+    recompute_all,
+    refresh_pairs,
+)
 from loaders.errors import FileRefused
 from loaders.framework_yaml import (
     FrameworkChanges,
@@ -60,6 +76,10 @@ Progress = Callable[[float, str], None]
 METHODS = (EVIDENCE_METHOD, *CANVAS_METHODS)
 NAME_LIMIT = 256
 """Names and titles are stored in 256 characters."""
+CODE_LIMIT = 64
+"""Codes are stored in 64 characters."""
+NAMES_SHOWN = 5
+"""A refusal names this many people or activities, then says how many more."""
 MASTERY_STEP = 0.01
 """Mastery is shown to two decimals: a smaller move is no change."""
 
@@ -96,10 +116,14 @@ class FrameworkOutline:
     """The framework's own settings, defaults filled in."""
     overridden: tuple[str, ...]
     """Codes of competencies whose own settings override some of the framework's."""
+    overrides: dict[int, dict[str, Any]]
+    """Each competency's own settings by competency_id, as stored ({} for none)."""
     competencies: pd.DataFrame
     """competency_id, code, name, category, description, descriptors (count)."""
     descriptors: pd.DataFrame
     """competency_id, level, description."""
+    families: pd.DataFrame
+    """job_family_id, job_family (code), family_name: every job family, levels or not."""
     levels: pd.DataFrame
     """level_id, job_family_id, job_family (code), family_name, rank, title, description,
     requirements (count)."""
@@ -176,8 +200,18 @@ def framework_outline(session: Session, viewer: Viewer, framework_id: int) -> Fr
     )
     per_level = requirements.groupby("level_id").size()
     levels["requirements"] = levels["level_id"].map(per_level).fillna(0).astype(int)
+    families = read_frame(
+        session,
+        select(
+            JobFamily.id.label("job_family_id"),
+            JobFamily.code.label("job_family"),
+            JobFamily.name.label("family_name"),
+        )
+        .where(JobFamily.framework_id == framework_id)
+        .order_by(JobFamily.code),
+    )
     overrides = session.execute(
-        select(Competency.code, Competency.mastery_settings).where(
+        select(Competency.id, Competency.code, Competency.mastery_settings).where(
             Competency.framework_id == framework_id
         )
     ).all()
@@ -190,9 +224,11 @@ def framework_outline(session: Session, viewer: Viewer, framework_id: int) -> Fr
         proficient=framework.proficient_level,
         labels={int(level): label for level, label in (framework.scale_labels or {}).items()},
         settings=MasterySettings.merged(framework.mastery_settings),
-        overridden=tuple(sorted(code for code, settings in overrides if settings)),
+        overridden=tuple(sorted(code for _, code, settings in overrides if settings)),
+        overrides={competency_id: dict(settings or {}) for competency_id, _, settings in overrides},
         competencies=competencies,
         descriptors=descriptors,
+        families=families,
         levels=levels,
         requirements=requirements,
     )
@@ -280,18 +316,11 @@ def _apply(
     viewer: Viewer,
     document: dict[str, Any],
     audit: tuple[str, str, int],
-    before: dict[str, Any],
-    after: dict[str, Any],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
 ) -> FrameworkChanges:
     """Validate and write the edited document; audit it when something changed."""
-    try:
-        spec = FrameworkSpec.model_validate(document)
-        changes = apply_framework(session, spec)
-    except ValidationError as error:
-        problem = describe_validation_error(error).removeprefix("document: ")
-        raise EditRefused(f"Not saved: {problem}.") from error
-    except FileRefused as error:
-        raise EditRefused(f"Not saved: {' '.join(str(error).split())}") from error
+    changes = _write(session, document)
     if changes.changed:
         action, target_type, target_id = audit
         record_audit(
@@ -299,6 +328,18 @@ def _apply(
             before=before, after=after, summary=changes.summary(),
         )  # fmt: skip
     return changes
+
+
+def _write(session: Session, document: dict[str, Any]) -> FrameworkChanges:
+    """Validate the edited document as an imported file is, and bring the database in line."""
+    try:
+        spec = FrameworkSpec.model_validate(document)
+        return apply_framework(session, spec)
+    except ValidationError as error:
+        problem = describe_validation_error(error).removeprefix("document: ")
+        raise EditRefused(f"Not saved: {problem}.") from error
+    except FileRefused as error:
+        raise EditRefused(f"Not saved: {' '.join(str(error).split())}") from error
 
 
 def _text(value: str, what: str, limit: int | None = None, required: bool = False) -> str:
@@ -323,9 +364,33 @@ def update_competency(
     """Set a competency's name, category, description and level descriptors, in the caller's
     transaction. A blank descriptor removes that level's descriptor."""
     ensure_can_edit(viewer)
+    competency = _competency(session, competency_id)
+    framework = competency.framework
+    wanted = _competency_fields(framework, name, category, description, descriptors)
+    document = _stored_document(session, framework)
+    [entry] = [item for item in document["competencies"] if item["code"] == competency.code]
+    before = {key: entry[key] for key in wanted}
+    entry.update(wanted)
+    audit = ("framework.competency.update", "competency", competency_id)
+    return _apply(session, viewer, document, audit, before, wanted)
+
+
+def _competency(session: Session, competency_id: int) -> Competency:
     competency = session.get(Competency, competency_id)
     if competency is None:
         raise EditRefused("That competency no longer exists; reload the page.")
+    return competency
+
+
+def _competency_fields(
+    framework: Framework,
+    name: str,
+    category: CompetencyCategory | str,
+    description: str,
+    descriptors: Mapping[int, str],
+) -> dict[str, Any]:
+    """A competency's name, category, description and descriptors as the document holds them,
+    or EditRefused saying which to change. A blank descriptor is no descriptor."""
     try:
         category = CompetencyCategory(category)
     except ValueError as error:
@@ -337,7 +402,6 @@ def update_competency(
         "description": _text(description, "The description"),
         "levels": {int(level): text.strip() for level, text in descriptors.items() if text.strip()},
     }
-    framework = competency.framework
     outside = [level for level in wanted["levels"]
                if not framework.scale_min <= level <= framework.scale_max]  # fmt: skip
     if outside:
@@ -345,12 +409,7 @@ def update_competency(
             f"Descriptors are for levels on the scale, from {framework.scale_min} to "
             f"{framework.scale_max}; {_listed(outside)} is not."
         )
-    document = _stored_document(session, framework)
-    [entry] = [item for item in document["competencies"] if item["code"] == competency.code]
-    before = {key: entry[key] for key in wanted}
-    entry.update(wanted)
-    audit = ("framework.competency.update", "competency", competency_id)
-    return _apply(session, viewer, document, audit, before, wanted)
+    return wanted
 
 
 def _listed(levels: list[int]) -> str:
@@ -406,11 +465,8 @@ def update_requirement(
     framework = level.job_family.framework
     if competency.framework_id != framework.id:
         raise EditRefused(f"{competency.code} belongs to another framework than this level.")
-    if required is not None and not framework.scale_min <= required <= framework.scale_max:
-        raise EditRefused(
-            f"The required level must lie on the scale, from {framework.scale_min} to "
-            f"{framework.scale_max}; {required:g} does not."
-        )
+    if required is not None:
+        _check_on_scale(framework, required)
     if not weight > 0:
         raise EditRefused(f"The weight must be above 0; {weight:g} is not.")
     document = _stored_document(session, framework)
@@ -428,6 +484,328 @@ def update_requirement(
         {"competency": competency.code, "requirement": before},
         {"competency": competency.code, "requirement": after},
     )  # fmt: skip
+
+
+def _check_on_scale(framework: Framework, required: float) -> None:
+    if not framework.scale_min <= required <= framework.scale_max:
+        raise EditRefused(
+            f"The required level must lie on the scale, from {framework.scale_min} to "
+            f"{framework.scale_max}; {required:g} does not."
+        )
+
+
+# Adding and removing ----------------------------------------------------------------------
+
+
+def add_competency(
+    session: Session,
+    viewer: Viewer,
+    framework_id: int,
+    *,
+    code: str,
+    name: str,
+    category: CompetencyCategory | str,
+    description: str = "",
+    descriptors: Mapping[int, str] | None = None,
+) -> FrameworkChanges:
+    """Add a competency with its level descriptors, in the caller's transaction.
+
+    Its code must be new to every framework, whatever its case: record and catalogue files
+    name a competency by its code alone, so a second DA-SQL (or da-sql) would be ambiguous.
+    """
+    ensure_can_edit(viewer)
+    framework = _framework(session, framework_id)
+    code = _text(code, "The code", CODE_LIMIT, required=True)
+    wanted = _competency_fields(framework, name, category, description, descriptors or {})
+    taken = session.execute(
+        select(Competency.code, Competency.name, Framework.id, Framework.name)
+        .join(Framework, Framework.id == Competency.framework_id)
+        .where(func.lower(Competency.code) == code.lower())
+        .limit(1)
+    ).first()
+    if taken:
+        stored, owner, owner_id, owner_name = taken
+        where = "" if owner_id == framework.id else f" in the framework {owner_name}"
+        raise EditRefused(
+            f"The code {code} is already used by {stored} ({owner}){where}. Codes must be "
+            "unique, whatever their case: choose another."
+        )
+    entry = {"code": code, **wanted, "mastery": {}}
+    document = _stored_document(session, framework)
+    document["competencies"].append(entry)
+    changes = _write(session, document)
+    competency_id = session.scalar(
+        select(Competency.id).where(
+            Competency.framework_id == framework.id, Competency.code == code
+        )
+    )
+    record_audit(
+        session, viewer, "framework.competency.add", "competency", competency_id,
+        after=entry, summary=changes.summary(),
+    )  # fmt: skip
+    return changes
+
+
+@dataclass(frozen=True)
+class CompetencyRemoved:
+    """What removing a competency took with it, reported as an edit's changes are."""
+
+    framework: str
+    competency: str
+    requirements: tuple[str, ...]
+    """The levels that asked for it, as "DATA level 2"."""
+
+    @property
+    def changed(self) -> bool:
+        return True
+
+    def summary(self) -> str:
+        removed = f"Framework {self.framework} updated. Competency {self.competency} removed"
+        if not self.requirements:
+            return f"{removed}; no level asked for it."
+        count = len(self.requirements)
+        return (
+            f"{removed}, with its {count} requirement{'s' * (count > 1)} "
+            f"({_named(list(self.requirements))})."
+        )
+
+
+def remove_competency(session: Session, viewer: Viewer, competency_id: int) -> CompetencyRemoved:
+    """Remove a competency with its descriptors and the requirements that ask for it, in the
+    caller's transaction; refused, with nothing changed, while learning records, goals or
+    catalogue activities point at it (deleting it would delete or silently change them).
+
+    The writers' lock is taken first, so no import can give the competency a record between
+    the check and the delete (the database would delete that record with it). With no records
+    there is no mastery of it to recompute.
+    """
+    ensure_can_edit(viewer)
+    serialise_writers(session)
+    competency = _competency(session, competency_id)
+    _refuse_if_referenced(session, competency)
+    asked = session.execute(
+        select(
+            JobFamily.code,
+            PathwayLevel.rank,
+            LevelRequirement.required_level,
+            LevelRequirement.weight,
+            LevelRequirement.critical,
+        )
+        .join(PathwayLevel, PathwayLevel.id == LevelRequirement.level_id)
+        .join(JobFamily, JobFamily.id == PathwayLevel.job_family_id)
+        .where(LevelRequirement.competency_id == competency_id)
+        .order_by(JobFamily.code, PathwayLevel.rank)
+    ).all()
+    requirements = {
+        f"{family} level {rank}": {"level": required, "weight": weight, "critical": critical}
+        for family, rank, required, weight, critical in asked
+    }
+    before = {
+        "code": competency.code,
+        "name": competency.name,
+        "category": str(competency.category),
+        "description": competency.description,
+        "levels": {item.level: item.description for item in competency.descriptors},
+        "mastery": dict(competency.mastery_settings or {}),
+        "requirements": requirements,
+    }
+    session.execute(delete(LevelRequirement).where(LevelRequirement.competency_id == competency_id))
+    session.delete(competency)
+    session.flush()
+    removed = CompetencyRemoved(
+        framework=competency.framework.code,
+        competency=competency.code,
+        requirements=tuple(requirements),
+    )
+    record_audit(
+        session, viewer, "framework.competency.remove", "competency", competency_id,
+        before=before, summary=removed.summary(),
+    )  # fmt: skip
+    return removed
+
+
+def _refuse_if_referenced(session: Session, competency: Competency) -> None:
+    """EditRefused naming everything that would be lost with the competency, if anything.
+
+    Records count as the mastery engine reads them: a record that names the competency, or one
+    that names none and comes from an activity tagged with it.
+    """
+    named = select(LearningRecord.id).where(LearningRecord.competency_id == competency.id)
+    tagged = (
+        select(LearningRecord.id)
+        .join(ActivityCompetency, ActivityCompetency.activity_id == LearningRecord.activity_id)
+        .where(
+            ActivityCompetency.competency_id == competency.id,
+            LearningRecord.competency_id.is_(None),
+        )
+    )
+    records = session.scalar(select(func.count()).select_from(union(named, tagged).subquery()))
+    goals = session.scalar(
+        select(func.count())
+        .select_from(LearningGoal)
+        .where(LearningGoal.competency_id == competency.id)
+    )
+    activities = session.scalar(
+        select(func.count())
+        .select_from(ActivityCompetency)
+        .where(ActivityCompetency.competency_id == competency.id)
+    )
+    holds = []
+    if records:
+        holds.append(f"{_counted(records, 'learning record')} {_verb(records, 'hold')} it")
+    if goals:
+        holds.append(f"{_counted(goals, 'learning goal')} {_verb(goals, 'aim')} at it")
+    if activities:
+        holds.append(
+            f"{_counted(activities, 'catalogue activity', 'catalogue activities')} "
+            f"{_verb(activities, 'give')} evidence of it (load the catalogue again without "
+            "it first)"
+        )
+    if holds:
+        raise EditRefused(
+            f"{competency.code} cannot be removed: {_named(holds, limit=len(holds))}. "
+            "Nothing was changed."
+        )
+
+
+def _counted(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
+def _verb(count: int, verb: str) -> str:
+    """The verb agreeing with the count: "holds" for one, "hold" for more."""
+    return f"{verb}s" if count == 1 else verb
+
+
+def _named(items: list[str], limit: int = NAMES_SHOWN) -> str:
+    """Items as a sentence lists them: "a and b", "a, b and c", or past `limit` items the
+    first few and "and 3 more"."""
+    if len(items) > limit:
+        return f"{', '.join(items[:limit])} and {len(items) - limit:,} more"
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def add_level(
+    session: Session,
+    viewer: Viewer,
+    job_family_id: int,
+    *,
+    title: str,
+    description: str = "",
+    requirements: Mapping[int, float],
+) -> FrameworkChanges:
+    """Add a level above a job family's top level (level 1 for a family without any) that asks
+    for `requirements`, the required level by competency_id, in the caller's transaction.
+
+    Where the level below asks for the same competency, the new requirement keeps its weight
+    and critical flag, as a pathway usually asks more of the same things further up; any other
+    weighs 1 and is not critical. `update_requirement` changes them afterwards.
+    """
+    ensure_can_edit(viewer)
+    family = session.get(JobFamily, job_family_id)
+    if family is None:
+        raise EditRefused("That job family no longer exists; reload the page.")
+    framework = family.framework
+    wanted_title = _text(title, "The title", NAME_LIMIT, required=True)
+    codes = dict(
+        session.execute(
+            select(Competency.id, Competency.code).where(Competency.framework_id == framework.id)
+        ).all()
+    )
+    if any(competency_id not in codes for competency_id in requirements):
+        raise EditRefused("A competency this level asks for no longer exists; reload the page.")
+    for required in requirements.values():
+        _check_on_scale(framework, required)
+    document = _stored_document(session, framework)
+    [entry] = [item for item in document["job_families"] if item["code"] == family.code]
+    below = max(entry["levels"], key=lambda level: level["rank"], default=None)
+    carried = below["requirements"] if below else {}
+    asked = sorted((codes[competency_id], float(required))
+                   for competency_id, required in requirements.items())  # fmt: skip
+    level = {
+        "rank": below["rank"] + 1 if below else 1,
+        "title": wanted_title,
+        "description": _text(description, "The description"),
+        "requirements": {
+            code: {
+                "level": required,
+                "weight": carried.get(code, {}).get("weight", 1.0),
+                "critical": carried.get(code, {}).get("critical", False),
+            }
+            for code, required in asked
+        },
+    }
+    entry["levels"].append(level)
+    changes = _write(session, document)
+    level_id = session.scalar(
+        select(PathwayLevel.id).where(
+            PathwayLevel.job_family_id == family.id, PathwayLevel.rank == level["rank"]
+        )
+    )
+    record_audit(
+        session, viewer, "framework.level.add", "pathway_level", level_id,
+        after=level, summary=changes.summary(),
+    )  # fmt: skip
+    return changes
+
+
+def remove_level(session: Session, viewer: Viewer, level_id: int) -> FrameworkChanges:
+    """Remove a job family's top level with its requirements, in the caller's transaction.
+
+    Only the top level can go (a gap lower down would leave "the next level" skipping one),
+    and only while nobody holds it as their title level or aims for it in an active goal;
+    otherwise EditRefused names them and nothing changes.
+    """
+    ensure_can_edit(viewer)
+    level = session.get(PathwayLevel, level_id)
+    if level is None:
+        raise EditRefused("That level no longer exists; reload the page.")
+    family = level.job_family
+    top = max(item.rank for item in family.levels)
+    if level.rank != top:
+        raise EditRefused(
+            f"Only the top level of {family.code}, level {top}, can be removed; removing level "
+            f"{level.rank} would leave a gap in the pathway."
+        )
+    holders = _people_named(
+        session, (Person.job_family_id == family.id) & (Person.title_level == level.rank)
+    )
+    aiming = _people_named(
+        session,
+        Person.id.in_(
+            select(LearningGoal.person_id).where(
+                LearningGoal.job_family_id == family.id,
+                LearningGoal.target_rank == level.rank,
+                LearningGoal.status == GoalStatus.ACTIVE,
+            )
+        ),
+    )
+    reasons = []
+    if holders:
+        reasons.append(f"it is the title level of {_named(holders)}")
+    if aiming:
+        reasons.append(f"{_named(aiming)} {_verb(len(aiming), 'aim')} for it in an active goal")
+    if reasons:
+        raise EditRefused(
+            f"Level {level.rank} ({level.title}) of {family.code} cannot be removed: "
+            f"{' and '.join(reasons)}. Nothing was changed."
+        )
+    document = _stored_document(session, family.framework)
+    [entry] = [item for item in document["job_families"] if item["code"] == family.code]
+    before = _level_entry(document, level)
+    entry["levels"].remove(before)
+    audit = ("framework.level.remove", "pathway_level", level_id)
+    return _apply(session, viewer, document, audit, before, None)
+
+
+def _people_named(session: Session, condition: Any) -> list[str]:
+    """Everyone meeting `condition` as "Name (external id)", by name."""
+    rows = session.execute(
+        select(Person.name, Person.external_id).where(condition).order_by(Person.name, Person.id)
+    ).all()
+    return [f"{name} ({external_id})" for name, external_id in rows]
 
 
 # Mastery settings -------------------------------------------------------------------------
@@ -449,14 +827,23 @@ def settings_from_form(
 ) -> MasterySettings:
     """Settings from the page's form, or EditRefused saying which value to change and why.
     `parameter` is the method's (W% or N), ignored for methods that take none."""
-    text = f"{method}:{parameter:g}" if method in PARAMETER_DEFAULTS and parameter else method
+    return _checked_settings(
+        {
+            "method": _method_text(method, parameter),
+            "half_life_days": half_life_days,
+            "minimum_support": minimum_support,
+            "trust": {SourceKind(kind): float(value) for kind, value in trust.items()},
+        }
+    )
+
+
+def _method_text(method: str, parameter: float | None) -> str:
+    return f"{method}:{parameter:g}" if method in PARAMETER_DEFAULTS and parameter else method
+
+
+def _checked_settings(values: dict[str, Any]) -> MasterySettings:
     try:
-        return MasterySettings(
-            method=text,
-            half_life_days=half_life_days,
-            minimum_support=minimum_support,
-            trust={SourceKind(kind): float(value) for kind, value in trust.items()},
-        )
+        return MasterySettings.model_validate(values)
     except UnknownMethod as error:
         raise EditRefused(str(error)) from error
     except ValidationError as error:
@@ -702,3 +1089,103 @@ def save_settings(
         )  # fmt: skip
     rollup = recompute_all(engine, progress=progress)
     return SettingsSaved(changed=True, before=before, after=after, rollup=rollup)
+
+
+# One competency's own settings ------------------------------------------------------------
+
+
+def overrides_from_form(
+    method: str | None,
+    parameter: float | None,
+    half_life_days: float | None,
+    minimum_support: float | None,
+    trust: Mapping[str, float | None],
+) -> dict[str, Any]:
+    """A competency's own settings from the page's form, as stored: only the values given.
+    Each overrides the framework's; a blank one (None) follows the framework's, now and after
+    it changes. EditRefused says which value to change and why."""
+    overrides: dict[str, Any] = {}
+    if method:
+        overrides["method"] = _method_text(method, parameter)
+    if half_life_days is not None:
+        overrides["half_life_days"] = float(half_life_days)
+    if minimum_support is not None:
+        overrides["minimum_support"] = float(minimum_support)
+    given = {SourceKind(kind).value: float(value)
+             for kind, value in trust.items() if value is not None}  # fmt: skip
+    if given:
+        overrides["trust"] = given
+    checked = _checked_settings(overrides)
+    if method:
+        overrides["method"] = checked.method
+    return overrides
+
+
+@dataclass(frozen=True)
+class CompetencySettingsSaved:
+    changes: FrameworkChanges
+    people: int
+    """People whose mastery of the competency was recomputed; 0 when nothing changed."""
+    pairs: int
+    """Results written for it: one per person whose evidence gives one."""
+
+
+def save_competency_settings(
+    engine: Engine,
+    viewer: Viewer,
+    competency_id: int,
+    overrides: Mapping[str, Any],
+    progress: Progress = _no_progress,
+) -> CompetencySettingsSaved:
+    """Store a competency's own settings (as `overrides_from_form` gives them; {} follows the
+    framework in everything) with an audit entry, and recompute its mastery for everyone with
+    evidence of it or a result for it.
+
+    All in one transaction under the writers' lock, unlike a framework's settings: only one
+    competency's pairs are recomputed, a small part of a full recompute, and the mastery table
+    never shows results of the old settings beside the new ones. "Now" is read once the lock is
+    held, as `recompute_all` does.
+    """
+    ensure_can_edit(viewer)
+    with Session(engine) as session, session.begin():
+        serialise_writers(session)
+        competency = _competency(session, competency_id)
+        document = _stored_document(session, competency.framework)
+        [entry] = [item for item in document["competencies"] if item["code"] == competency.code]
+        before, after = entry["mastery"], dict(overrides)
+        entry["mastery"] = after
+        audit = ("framework.competency.settings.update", "competency", competency_id)
+        changes = _apply(session, viewer, document, audit, before, after)
+        if not changes.changed:
+            return CompetencySettingsSaved(changes=changes, people=0, pairs=0)
+        people, pairs = _recompute_competency(session, competency_id, progress)
+    return CompetencySettingsSaved(changes=changes, people=people, pairs=pairs)
+
+
+def _recompute_competency(
+    session: Session, competency_id: int, progress: Progress
+) -> tuple[int, int]:
+    """Refresh one competency's mastery, a few hundred people at a time, in the caller's
+    transaction: everyone with evidence of it (as `rollup.pairs_of_records` reads records) and
+    everyone holding a result for it, which the new settings may take away."""
+    named = select(LearningRecord.person_id).where(LearningRecord.competency_id == competency_id)
+    tagged = (
+        select(LearningRecord.person_id)
+        .join(ActivityCompetency, ActivityCompetency.activity_id == LearningRecord.activity_id)
+        .where(
+            ActivityCompetency.competency_id == competency_id,
+            LearningRecord.competency_id.is_(None),
+        )
+    )
+    held = select(MasteryScore.person_id).where(MasteryScore.competency_id == competency_id)
+    people = sorted(session.scalars(union(named, tagged, held)).all())
+    as_of = datetime.now(UTC)
+    pairs = 0
+    for start in range(0, len(people), PEOPLE_PER_REFRESH):
+        chunk = people[start : start + PEOPLE_PER_REFRESH]
+        pairs += refresh_pairs(session, [(person, competency_id) for person in chunk], as_of)
+        done = start + len(chunk)
+        progress(done / len(people), f"{done:,} of {len(people):,} people")
+    if not people:
+        progress(1.0, "No one has evidence of it yet")
+    return len(people), pairs
