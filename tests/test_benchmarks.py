@@ -31,3 +31,4 @@ def test_quick_benchmark_runs_and_writes_every_figure(database_url: str, tmp_pat
     assert all(figures[key] > 0 for key in ISSUE_KEYS - {"backend"})
     for key in ISSUE_KEYS:
         assert key in result.stdout
+    assert 0 < figures["import_insert_s"] < figures["import_csv_s"]
