@@ -14,7 +14,7 @@ from ui.calibration import show_group_calibration
 from ui.context import page_context
 from ui.errors import shown_as_messages
 from ui.figures import cached_figure
-from ui.formatting import DAY_FORMAT, as_text, day, whole
+from ui.formatting import DAY_FORMAT, as_text, day, percent_column, percentages, whole
 from ui.progress_view import render_progress
 from ui.viewer import PERSON_PARAMETER, person_from_query
 
@@ -83,7 +83,7 @@ else:
 
     st.subheader("Your reports")
     selection = st.dataframe(
-        table,
+        percentages(table, "readiness"),
         key=TABLE_KEY,
         on_select="rerun",
         selection_mode="single-row",
@@ -99,12 +99,8 @@ else:
                 "Level attained", help="The highest pathway level their evidence meets."
             ),
             "next_level": st.column_config.TextColumn("Next level"),
-            "readiness": st.column_config.ProgressColumn(
-                "Readiness",
-                format="percent",
-                min_value=0.0,
-                max_value=1.0,
-                help="Weighted share of the next level's requirements met.",
+            "readiness": percent_column(
+                "Readiness", bar=True, help="Weighted share of the next level's requirements met."
             ),
             "status": st.column_config.TextColumn(
                 "Status",
@@ -223,7 +219,7 @@ if not table.empty:
     else:
         names = dict(zip(table["person_id"], table["name"], strict=True))
         st.dataframe(
-            goals.assign(name=goals["person_id"].map(names)),
+            percentages(goals.assign(name=goals["person_id"].map(names)), "progress"),
             hide_index=True,
             width="stretch",
             column_order=["name", "target", "target_date", "progress", "status", "overdue"],
@@ -231,9 +227,7 @@ if not table.empty:
                 "name": st.column_config.TextColumn("Name"),
                 "target": st.column_config.TextColumn("Goal"),
                 "target_date": st.column_config.DateColumn("By", format=DAY_FORMAT),
-                "progress": st.column_config.ProgressColumn(
-                    "Progress", format="percent", min_value=0.0, max_value=1.0
-                ),
+                "progress": percent_column("Progress", bar=True),
                 "status": st.column_config.TextColumn("Status"),
                 "overdue": st.column_config.CheckboxColumn("Overdue"),
             },
@@ -421,15 +415,13 @@ if not table.empty:
                     }
                 )
                 st.dataframe(
-                    ranked,
+                    percentages(ranked, "readiness"),
                     hide_index=True,
                     width="stretch",
                     column_config={
                         "name": st.column_config.TextColumn("Name"),
                         "job_family": st.column_config.TextColumn("Job family now"),
-                        "readiness": st.column_config.ProgressColumn(
-                            "Readiness", format="percent", min_value=0.0, max_value=1.0
-                        ),
+                        "readiness": percent_column("Readiness", bar=True),
                         "ready": st.column_config.CheckboxColumn("Ready"),
                         "gaps": st.column_config.TextColumn("Gaps"),
                         "hours": st.column_config.NumberColumn(

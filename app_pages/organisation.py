@@ -16,7 +16,7 @@ from ui.audited import CSV_MIME, EXCEL_MIME, audited_download
 from ui.calibration import show_group_calibration
 from ui.context import PageContext, page_context
 from ui.figures import cached_figure
-from ui.formatting import DAY_FORMAT, as_text, whole
+from ui.formatting import DAY_FORMAT, as_text, percent_column, percentages, whole
 from ui.progress_view import render_progress
 
 TOP_GAPS = 10
@@ -350,7 +350,7 @@ with st.container(border=True):
                 )
             else:
                 chosen = st.dataframe(
-                    members,
+                    percentages(members, "readiness"),
                     key="cohort_table",
                     on_select="rerun",
                     selection_mode="single-row",
@@ -371,9 +371,7 @@ with st.container(border=True):
                         "location": st.column_config.TextColumn("Location"),
                         "attained_level": st.column_config.NumberColumn("Level", format="%d"),
                         "next_level": st.column_config.NumberColumn("Next", format="%d"),
-                        "readiness": st.column_config.ProgressColumn(
-                            "Readiness", format="percent", min_value=0.0, max_value=1.0
-                        ),
+                        "readiness": percent_column("Readiness", bar=True),
                         "missing": st.column_config.TextColumn("What is missing"),
                     },
                 )
@@ -459,7 +457,7 @@ with st.container(border=True):
                 "the share who levelled up in the last year.",
             )
         st.dataframe(
-            shown,
+            percentages(shown, "mean_readiness", "share_ready", "level_up_rate"),
             hide_index=True,
             width="stretch",
             placeholder="—",
@@ -467,11 +465,9 @@ with st.container(border=True):
             column_config={
                 "group": st.column_config.TextColumn(attribute.replace("_", " ").capitalize()),
                 "people": st.column_config.TextColumn("People"),
-                "mean_readiness": st.column_config.NumberColumn("Mean readiness", format="percent"),
-                "share_ready": st.column_config.NumberColumn("Ready", format="percent"),
-                "level_up_rate": st.column_config.NumberColumn(
-                    "Levelled up in a year", format="percent"
-                ),
+                "mean_readiness": percent_column("Mean readiness"),
+                "share_ready": percent_column("Ready"),
+                "level_up_rate": percent_column("Levelled up in a year"),
             },
         )
         st.caption(

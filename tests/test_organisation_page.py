@@ -6,6 +6,7 @@ Expected numbers come from the read models run directly on the same database.
 """
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -243,6 +244,27 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     return found
 
 
+def percent_cells(at: AppTest, column: str) -> list[str]:
+    """The cells of `column` as the browser shows them, in the one table with that column: the
+    column's printf format applied to each value. Streamlit's own "percent" format is not one;
+    it shows up to two decimals."""
+    [table] = [t for t in at.dataframe if column in t.value.columns]
+    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
+    return [number_format % value for value in table.value[column]]
+
+
+def whole_percents(shares: list[float]) -> list[str]:
+    """Shares as every page's text shows them."""
+    return [f"{share:.0%}" for share in shares]
+
+
+def build_cohort(at: AppTest, family: str) -> None:
+    at.selectbox(key="cohort_family").select(family)
+    at.slider(key="cohort_readiness").set_value(0)
+    at.button(key="FormSubmitter:cohort-Build cohort").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_headline_figures_and_levels_match_the_read_models(
     monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, admin: Viewer
 ) -> None:
@@ -352,17 +374,16 @@ def test_the_cohort_builder_lists_the_cohort_and_exports_it_safely(
         )
     at = open_organisation(monkeypatch, demo_url)
 
-    at.selectbox(key="cohort_family").select("DATA")
-    at.slider(key="cohort_readiness").set_value(0)
-    at.button(key="FormSubmitter:cohort-Build cohort").click().run()
+    build_cohort(at, "DATA")
 
-    assert not at.exception, [e.value for e in at.exception]
     shown = table_with(at, "readiness")
     assert len(shown) == len(expected)
-    assert shown["readiness"].tolist() == pytest.approx(expected["readiness"].tolist())
+    assert shown["readiness"].tolist() == pytest.approx((expected["readiness"] * 100).tolist())
+    assert percent_cells(at, "readiness") == whole_percents(expected["readiness"].tolist())
     csv = pd.read_csv(io.BytesIO(downloads["cohort-data.csv"]), encoding="utf-8-sig")
     assert len(csv) == len(expected)
     assert csv["Employee id"].tolist() == expected["person"].tolist()
+    assert csv["Readiness"].tolist() == pytest.approx(expected["readiness"].tolist())
     assert "'=1+1" in csv["Name"].tolist()
     sheet = openpyxl.load_workbook(io.BytesIO(downloads["cohort-data.xlsx"])).active
     assert sheet is not None
@@ -409,6 +430,9 @@ def test_equity_shows_the_groups_and_hides_the_small_ones(
     small = expected["suppressed"].to_numpy()
     assert set(shown.loc[small, "people"]) == {FEWER_THAN}
     assert shown.loc[small, ["mean_readiness", "share_ready"]].isna().all().all()
+    for column in ("mean_readiness", "share_ready", "level_up_rate"):
+        cells = pd.Series(percent_cells(at, column))[~small].tolist()
+        assert cells == whole_percents(expected.loc[~small, column].tolist())
     assert shown.loc[~small, "people"].astype(int).tolist() == (
         expected.loc[~small, "people"].astype(int).tolist()
     )
@@ -541,4 +565,6 @@ def test_self_ratings_against_the_evidence_are_worked_out_on_request(
     row = shown.set_index("name").loc[name]
     had = int(before.loc[name, "people"]) if name in before.index else 0
     assert row["people"] == had + 1
-    assert row["share_high"] >= 1 / row["people"]
+    assert row["share_high"] >= 100 / row["people"]
+    assert percent_cells(at, "share_high") == whole_percents(expected["share_high"].tolist())
+    assert percent_cells(at, "share_low") == whole_percents(expected["share_low"].tolist())

@@ -7,6 +7,7 @@ so a page or a write that gets mastery wrong fails here.
 """
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -355,6 +356,20 @@ def open_team(monkeypatch: pytest.MonkeyPatch, url: str, person: str | None = No
     return at
 
 
+def percent_cells(at: AppTest, column: str, table_key: str | None = None) -> list[str]:
+    """The cells of `column` as the browser shows them, in the one table with a column
+    `table_key` (default: `column`): the column's printf format applied to each value.
+    Streamlit's own "percent" format is not one; it shows up to two decimals."""
+    [table] = [t for t in at.dataframe if (table_key or column) in t.value.columns]
+    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
+    return [number_format % value for value in table.value[column]]
+
+
+def whole_percents(shares: list[float]) -> list[str]:
+    """Shares as every page's text shows them."""
+    return [f"{share:.0%}" for share in shares]
+
+
 def explanations(at: AppTest) -> list[pd.DataFrame]:
     """The evidence tables of explanations on the page (the only tables with shares)."""
     return [table.value for table in at.dataframe if "share" in table.value.columns]
@@ -377,7 +392,12 @@ def test_the_table_shows_each_reports_level_readiness_and_status(
         if progress.readiness is None:
             assert pd.isna(row["readiness"])
         else:
-            assert row["readiness"] == pytest.approx(progress.readiness)
+            assert row["readiness"] == pytest.approx(progress.readiness * 100)
+    readiness = dict(zip(table.index, percent_cells(at, "readiness"), strict=True))
+    with_next = [p for p in expected.people if p.readiness is not None]
+    assert [readiness[p.person] for p in with_next] == whole_percents(
+        [p.readiness for p in with_next]
+    )
     assert [s.value for s in at.subheader][:1] == ["Your reports"]
     assert any(c.value.startswith(f"Table of your {len(table)} direct reports") for c in at.caption)
     assert any(i.value.startswith("None of your reports has set a learning goal") for i in at.info)
@@ -614,6 +634,7 @@ def test_downloads_are_real_csv_and_excel_with_formulas_neutralised_and_audited(
 
     csv = pd.read_csv(io.BytesIO(downloads["my-team.csv"]), encoding="utf-8-sig")
     assert list(csv.columns[:3]) == ["Name", "Job family", "Level attained"]
+    assert csv["Readiness"].max() <= 1
     assert len(csv) == len(table)
     assert '\'=HYPERLINK("http://evil.example","Click")' in csv["Name"].tolist()
     assert not any(str(name).startswith("=") for name in csv["Name"])
@@ -651,7 +672,7 @@ def test_their_learning_goals_show_with_progress(
     goals = table_with(at, "target")
     assert goals["name"].tolist() == [learner.name]
     assert goals["target"].tolist() == ["Communication to level 5"]
-    assert goals["progress"].tolist() == pytest.approx(expected["progress"].tolist())
+    assert percent_cells(at, "progress") == whole_percents(expected["progress"].tolist())
 
 
 def test_an_open_role_ranks_internal_candidates_with_their_gaps(
@@ -666,7 +687,10 @@ def test_an_open_role_ranks_internal_candidates_with_their_gaps(
 
     ranked = table_with(at, "hours")
     assert ranked["name"].tolist() == [c.name for c in expected]
-    assert ranked["readiness"].tolist() == pytest.approx([c.readiness for c in expected])
+    assert ranked["readiness"].tolist() == pytest.approx([c.readiness * 100 for c in expected])
+    assert percent_cells(at, "readiness", "hours") == whole_percents(
+        [c.readiness for c in expected]
+    )
     assert ranked["gaps"].tolist() == [", ".join(g.name for g in c.gaps) or "None"
                                        for c in expected]  # fmt: skip
     assert ranked["job_family"].tolist() == [families.get(c.job_family or "") for c in expected]
@@ -764,5 +788,7 @@ def test_self_ratings_against_the_evidence_are_worked_out_on_request(
     row = shown.set_index("name").loc[name]
     had = int(before.loc[name, "people"]) if name in before.index else 0
     assert row["people"] == had + 1
-    assert row["share_high"] >= 1 / row["people"]
+    assert row["share_high"] >= 100 / row["people"]
+    assert percent_cells(at, "share_high") == whole_percents(expected["share_high"].tolist())
+    assert percent_cells(at, "share_low") == whole_percents(expected["share_low"].tolist())
     assert any("never proof" in caption.value for caption in at.caption)

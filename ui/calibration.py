@@ -6,7 +6,7 @@ import streamlit as st
 
 from charts.calibration import group_calibration_chart
 from ui.figures import cached_figure
-from ui.formatting import whole
+from ui.formatting import percent_column, percentages, whole
 
 NOTE = (
     "Self-ratings are useful signals, never proof. Per competency, the mean gap between "
@@ -33,7 +33,7 @@ def show_group_calibration(calibration: pd.DataFrame, who: str) -> None:
         "evidence: dots right of the dashed zero line rate themselves high, left low.",
     )
     st.dataframe(
-        calibration,
+        percentages(calibration, "share_high", "share_low"),
         hide_index=True,
         width="stretch",
         column_order=["name", "people", "mean_gap", "share_high", "share_low"],
@@ -43,8 +43,8 @@ def show_group_calibration(calibration: pd.DataFrame, who: str) -> None:
             "mean_gap": st.column_config.NumberColumn(
                 "Mean gap", format="%+.2f", help="Self-rating minus others' evidence, in levels."
             ),
-            "share_high": st.column_config.NumberColumn("Rate high", format="percent"),
-            "share_low": st.column_config.NumberColumn("Rate low", format="percent"),
+            "share_high": percent_column("Rate high"),
+            "share_low": percent_column("Rate low"),
         },
     )
     st.caption(

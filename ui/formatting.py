@@ -4,6 +4,8 @@ import re
 from datetime import datetime
 
 import pandas as pd
+import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from data_model.queries import PersonSummary
 
@@ -16,6 +18,10 @@ LINE_START = re.compile(r"^([#+\-]|\d+[.)])")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 DAY_FORMAT = "D MMM YYYY"
 """The same day format for `st.column_config` columns, in its own (moment.js) notation."""
+PERCENT_FORMAT = "%.0f%%"
+"""Whole percentages in `st.column_config` columns ("67%"), as f"{share:.0%}" reads in text.
+The columns' own "percent" format shows up to two decimals ("66.67%") and a printf format does
+not scale, so a table shows its shares as percentages from 0 to 100: see `percentages`."""
 
 
 def as_text(value: object) -> str:
@@ -49,3 +55,20 @@ def where_they_sit(summary: PersonSummary) -> str:
         f"reports to {summary.manager_name}" if summary.manager_name else None,
     ]
     return " · ".join(part for part in parts if part)
+
+
+def percentages(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of `frame` for a table, its shares (0 to 1) in `columns` as percentages (0 to
+    100) for `percent_column`; downloads keep the shares themselves."""
+    return frame.assign(**{column: frame[column] * 100 for column in columns})
+
+
+def percent_column(label: str, *, bar: bool = False, help: str | None = None) -> ColumnConfig:
+    """The column of a share shown as a whole percentage, after `percentages`; `bar` draws it
+    as a bar from 0 to 100%."""
+    if bar:
+        return st.column_config.ProgressColumn(
+            label, help=help, format=PERCENT_FORMAT, min_value=0.0, max_value=100.0
+        )
+    return st.column_config.NumberColumn(label, help=help, format=PERCENT_FORMAT)
+
