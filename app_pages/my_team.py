@@ -23,10 +23,12 @@ HEATMAP_KEY = "team_heatmap"
 EXPORT_COLUMNS = {
     "name": "Name",
     "job_family": "Job family",
+    "title": "Title",
     "level": "Level attained",
     "next_level": "Next level",
     "readiness": "Readiness",
     "status": "Status",
+    "title_check": "Title and evidence",
     "last_evidence": "Last evidence",
     "pending_verification": "Pending verification",
     "gaps": "Gaps to next level",
@@ -95,10 +97,7 @@ else:
         column_config={
             "name": st.column_config.TextColumn("Name"),
             "job_family": st.column_config.TextColumn("Job family"),
-            "level": st.column_config.TextColumn(
-                "Level attained", help="The highest pathway level their evidence meets."
-            ),
-            "next_level": st.column_config.TextColumn("Next level"),
+            **team.LEVEL_COLUMNS,
             "readiness": percent_column(
                 "Readiness", bar=True, help="Weighted share of the next level's requirements met."
             ),
@@ -113,9 +112,10 @@ else:
         },
     )
     st.caption(
-        f"Table of your {team.counted(len(table), 'direct report')} with level attained, "
-        "next level, readiness as a bar from 0 to 100%, status, last evidence, pending "
-        "records and the number of gaps to their next level."
+        f"Table of your {team.counted(len(table), 'direct report')} with title, level "
+        "attained, next level, readiness as a bar from 0 to 100%, status, whether the "
+        "evidence is above or below the title, last evidence, pending records and the number "
+        "of gaps to their next level."
     )
     export = table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
     excel, csv = team.spreadsheets(export, "My team")

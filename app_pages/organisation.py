@@ -29,6 +29,7 @@ COHORT_EXPORT = {
     "attained_level": "Level attained",
     "next_level": "Next level",
     "readiness": "Readiness",
+    "title_check": "Title and evidence",
     "missing": "What is missing",
 }
 HEATMAP_KEY = "department_heatmap"
@@ -349,28 +350,31 @@ with st.container(border=True):
                     icon=":material/lightbulb:",
                 )
             else:
+                named = org.levels_named(members, cohort_family, team.titles(context.database_url))
                 chosen = st.dataframe(
-                    percentages(members, "readiness"),
+                    percentages(named, "readiness"),
                     key="cohort_table",
                     on_select="rerun",
                     selection_mode="single-row",
                     hide_index=True,
                     width="stretch",
+                    placeholder="—",
                     column_order=[
                         "name",
                         "department",
                         "location",
-                        "attained_level",
+                        "title",
+                        "level",
                         "next_level",
                         "readiness",
+                        "title_check",
                         *(["missing"] if missing else []),
                     ],
                     column_config={
                         "name": st.column_config.TextColumn("Name"),
                         "department": st.column_config.TextColumn("Department"),
                         "location": st.column_config.TextColumn("Location"),
-                        "attained_level": st.column_config.NumberColumn("Level", format="%d"),
-                        "next_level": st.column_config.NumberColumn("Next", format="%d"),
+                        **team.LEVEL_COLUMNS,
                         "readiness": percent_column("Readiness", bar=True),
                         "missing": st.column_config.TextColumn("What is missing"),
                     },

@@ -55,7 +55,9 @@ from data_model.queries.organisation import (
     organisation_totals,
 )
 from data_model.queries.programmes import programme_effectiveness
+from data_model.queries.team import level_label, level_titles
 from loaders.demo import seed_demo_organisation
+from ui.formatting import TITLE_AHEAD_OF_EVIDENCE, WORKING_ABOVE_TITLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
@@ -384,6 +386,7 @@ def test_the_cohort_builder_lists_the_cohort_and_exports_it_safely(
     assert len(csv) == len(expected)
     assert csv["Employee id"].tolist() == expected["person"].tolist()
     assert csv["Readiness"].tolist() == pytest.approx(expected["readiness"].tolist())
+    assert "Title and evidence" in csv.columns
     assert "'=1+1" in csv["Name"].tolist()
     sheet = openpyxl.load_workbook(io.BytesIO(downloads["cohort-data.xlsx"])).active
     assert sheet is not None
@@ -406,6 +409,51 @@ def test_the_cohort_builder_lists_the_cohort_and_exports_it_safely(
     assert expected["name"].iloc[1] in [header.value for header in at.subheader]
     chosen = _person_id(demo_engine, expected["person"].iloc[1])
     assert f"explain_{chosen}" in [box.key for box in at.selectbox]
+
+
+def test_the_cohort_names_levels_and_says_how_the_evidence_sits_against_the_title(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, admin: Viewer
+) -> None:
+    """One person's title is set a level below what their evidence attains, so the pathway
+    rules measure them against the level they attain: Next level equals Level attained, and
+    only their title and "working above title" say why."""
+    with Session(demo_engine) as session, session.begin():
+        before = cohort(session, admin, "DATA", 0.0)
+        at_title = before[(before["title_level"] == before["attained_level"])
+                          & (before["attained_level"] > 0)]  # fmt: skip
+        above = at_title["person"].iloc[0]
+        session.execute(
+            update(Person)
+            .where(Person.external_id == above)
+            .values(title_level=int(at_title["attained_level"].iloc[0]) - 1)
+        )
+    with Session(demo_engine) as session:
+        expected = cohort(session, admin, "DATA", 0.0).set_index("person")
+        titles = level_titles(session)
+    assert expected.loc[above, "next_level"] == expected.loc[above, "attained_level"]
+    assert (expected["title_level"] > expected["attained_level"]).any(), "the demo has some"
+    at = open_organisation(monkeypatch, demo_url)
+
+    build_cohort(at, "DATA")
+
+    shown = table_with(at, "title_check").set_index("person")
+    assert sorted(shown.index) == sorted(expected.index)
+
+    def named(rank: object) -> str | None:
+        return None if pd.isna(rank) else level_label(titles, "DATA", int(rank))
+
+    for person, row in expected.iterrows():
+        assert shown.loc[person, "title"] == named(row["title_level"])
+        assert shown.loc[person, "level"] == named(row["attained_level"])
+        assert shown.loc[person, "next_level"] == named(row["next_level"])
+        check = shown.loc[person, "title_check"]
+        assert (None if pd.isna(check) else check) == (
+            WORKING_ABOVE_TITLE if row["attained_level"] > row["title_level"]
+            else TITLE_AHEAD_OF_EVIDENCE if row["title_level"] > row["attained_level"]
+            else None
+        )  # fmt: skip
+    assert shown.loc[above, "title_check"] == WORKING_ABOVE_TITLE
+    assert shown.loc[above, "next_level"] == shown.loc[above, "level"]
 
 
 def _person_id(engine: Engine, external_id: str) -> int:

@@ -44,7 +44,7 @@ from data_model.queries import demo_personas
 from data_model.queries.calibration import calibration_of
 from data_model.queries.mastery import explain_mastery, find_competency
 from data_model.queries.progress import candidates, person_progress, team_progress
-from data_model.queries.team import STATUS_LABELS
+from data_model.queries.team import STATUS_LABELS, level_label, level_titles
 from data_model.rollup import compute_mastery, pairs_of_records, recompute_all
 from data_model.verification import (
     InvalidAnswer,
@@ -54,6 +54,7 @@ from data_model.verification import (
     verification_inbox,
 )
 from loaders.demo import seed_demo_organisation
+from ui.formatting import TITLE_AHEAD_OF_EVIDENCE, WORKING_ABOVE_TITLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
@@ -407,6 +408,52 @@ def test_the_table_shows_each_reports_level_readiness_and_status(
     assert any(c.value.startswith(f"Reports by competency: {gaps} gap") for c in at.caption)
 
 
+def test_the_next_level_of_someone_working_above_title_is_explained_by_their_title(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
+) -> None:
+    """One report's title is set a level below what their evidence attains: the pathway rules
+    then measure them against the level above their title, which they already attain, so Next
+    level equals Level attained. Another's title is set a level above: their next level is the
+    title they already have. The title and how the evidence sits against it say why."""
+    assert manager.person_id is not None
+    with Session(demo_engine) as session, session.begin():
+        before = team_progress(session, manager, manager.person_id, history=False).people
+        at_title = [p for p in before if p.next_level and p.attained_level == p.title_level != 0]
+        above, ahead = at_title[0], at_title[1]
+        for person, title in ((above, above.attained_level - 1), (ahead, ahead.title_level + 1)):
+            session.execute(
+                update(Person).where(Person.id == person.person_id).values(title_level=title)
+            )
+    with Session(demo_engine) as session:
+        after = {p.person: p for p in team_progress(session, manager, manager.person_id).people}
+        titles = level_titles(session)
+
+    at = open_team(monkeypatch, demo_url)
+
+    table = at.dataframe[0].value.set_index("person")
+    working_above, title_ahead = after[above.person], after[ahead.person]
+    assert working_above.next_level == working_above.attained_level
+    assert title_ahead.next_level == title_ahead.title_level
+    for progress in after.values():
+        row = table.loc[progress.person]
+        family = progress.job_family
+        assert row["title"] == level_label(titles, family, progress.title_level)
+        assert row["level"] == level_label(titles, family, progress.attained_level)
+        assert row["next_level"] == level_label(titles, family, progress.next_level)
+        expected = (
+            WORKING_ABOVE_TITLE if progress.working_above_title
+            else TITLE_AHEAD_OF_EVIDENCE if progress.title_ahead_of_evidence
+            else None
+        )  # fmt: skip
+        assert (None if pd.isna(row["title_check"]) else row["title_check"]) == expected
+    assert table.loc[above.person, "title_check"] == WORKING_ABOVE_TITLE
+    assert table.loc[above.person, "status"] == STATUS_LABELS["ready"]
+    assert table.loc[ahead.person, "title_check"] == TITLE_AHEAD_OF_EVIDENCE
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["title_check"]["label"] == "Title and evidence"
+    assert "above their title" in columns["next_level"]["help"]
+
+
 def test_selecting_a_row_opens_that_reports_progress_read_only(
     monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, manager: Viewer
 ) -> None:
@@ -633,7 +680,8 @@ def test_downloads_are_real_csv_and_excel_with_formulas_neutralised_and_audited(
     table = at.dataframe[0].value
 
     csv = pd.read_csv(io.BytesIO(downloads["my-team.csv"]), encoding="utf-8-sig")
-    assert list(csv.columns[:3]) == ["Name", "Job family", "Level attained"]
+    assert list(csv.columns[:5]) == ["Name", "Job family", "Title", "Level attained", "Next level"]
+    assert "Title and evidence" in csv.columns
     assert csv["Readiness"].max() <= 1
     assert len(csv) == len(table)
     assert '\'=HYPERLINK("http://evil.example","Click")' in csv["Name"].tolist()

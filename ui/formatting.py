@@ -22,6 +22,8 @@ PERCENT_FORMAT = "%.0f%%"
 """Whole percentages in `st.column_config` columns ("67%"), as f"{share:.0%}" reads in text.
 The columns' own "percent" format shows up to two decimals ("66.67%") and a printf format does
 not scale, so a table shows its shares as percentages from 0 to 100: see `percentages`."""
+WORKING_ABOVE_TITLE = "Working above title"
+TITLE_AHEAD_OF_EVIDENCE = "Title ahead of evidence"
 
 
 def as_text(value: object) -> str:
@@ -72,3 +74,14 @@ def percent_column(label: str, *, bar: bool = False, help: str | None = None) ->
         )
     return st.column_config.NumberColumn(label, help=help, format=PERCENT_FORMAT)
 
+
+def title_check(title_level: float | None, attained_level: float | None) -> str | None:
+    """How the level a person's evidence attains sits against the title level on the roster, in
+    the words of the progress headline; None when they agree or either is unknown."""
+    if pd.isna(title_level) or pd.isna(attained_level):
+        return None
+    if attained_level > title_level:
+        return WORKING_ABOVE_TITLE
+    if title_level > attained_level:
+        return TITLE_AHEAD_OF_EVIDENCE
+    return None

@@ -20,8 +20,10 @@ from data_model.queries.organisation import (
     pathway_levels,
 )
 from data_model.queries.programmes import programme_effectiveness
+from data_model.queries.team import level_label
 from ui.context import PageContext
 from ui.database import session_for
+from ui.formatting import title_check
 
 TTL = "5m"
 MAX_ENTRIES = 128
@@ -65,8 +67,28 @@ def calibration(context: PageContext, where: OrganisationFilter) -> pd.DataFrame
 def cohort_of(
     context: PageContext, job_family: str, min_readiness: float, missing: str | None
 ) -> pd.DataFrame:
+    """The cohort (`groups.cohort`) with `title_check`: how each person's evidence sits
+    against their title."""
     with session_for(context.database_url) as session:
-        return cohort(session, context.viewer, job_family, min_readiness, missing)
+        members = cohort(session, context.viewer, job_family, min_readiness, missing)
+    pairs = zip(members["title_level"], members["attained_level"], strict=True)
+    return members.assign(title_check=[title_check(title, level) for title, level in pairs])
+
+
+def levels_named(members: pd.DataFrame, job_family: str, titles: pd.DataFrame) -> pd.DataFrame:
+    """A cohort of `job_family` as its table shows it, in the columns of `team.LEVEL_COLUMNS`:
+    title, level attained and next level as number and title (`titles`: `team.titles`)."""
+
+    def named(ranks: pd.Series) -> list[str | None]:
+        return [
+            None if pd.isna(rank) else level_label(titles, job_family, int(rank)) for rank in ranks
+        ]
+
+    return members.assign(
+        title=named(members["title_level"]),
+        level=named(members["attained_level"]),
+        next_level=named(members["next_level"]),
+    )
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

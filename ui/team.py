@@ -28,6 +28,7 @@ from data_model.queries.progress import (
 from data_model.queries.team import (
     competency_scales,
     gap_cells,
+    level_label,
     level_titles,
     team_table,
 )
@@ -36,7 +37,7 @@ from ui.audited import csv_file, excel_file
 from ui.context import PageContext
 from ui.database import session_for
 from ui.figures import frame_bytes
-from ui.formatting import DAY_FORMAT, as_text, day, whole
+from ui.formatting import DAY_FORMAT, as_text, day, title_check, whole
 
 TTL = "5m"
 
@@ -68,12 +69,42 @@ def roles(url: str) -> pd.DataFrame:
         return pathway_levels(session)
 
 
+LEVEL_COLUMNS = {
+    "title": st.column_config.TextColumn("Title", help="Their pathway level on the roster."),
+    "level": st.column_config.TextColumn(
+        "Level attained", help="The highest pathway level their evidence meets."
+    ),
+    "next_level": st.column_config.TextColumn(
+        "Next level",
+        help="The level to be ready for: the one above the level attained or, for someone "
+        "working above their title, the one above their title, which their evidence may "
+        "already meet.",
+    ),
+    "title_check": st.column_config.TextColumn(
+        "Title and evidence",
+        help="Working above title: the evidence meets a level above their title. Title ahead "
+        "of evidence: the title is above the level the evidence shows so far.",
+    ),
+}
+"""Where a person stands, as both the My team table and the cohort builder show it: levels as
+number and title, with how the evidence sits against the title that explains the next level."""
+
+
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def my_team_table(context: PageContext) -> pd.DataFrame:
-    """The team table: progress per report with last evidence and pending records."""
+    """The team table: progress per report with last evidence and pending records, plus the
+    `title` on the roster and the `title_check` that says how the evidence sits against it."""
     with session_for(context.database_url) as session:
         overview = queries.team_overview(session, context.viewer, context.person_id)
-    return team_table(my_team_progress(context), overview, titles(context.database_url))
+    progress = my_team_progress(context)
+    level_names = titles(context.database_url)
+    table = team_table(progress, overview, level_names)
+    people = {person.person_id: person for person in progress.people}
+    standing = [people[person_id] for person_id in table["person_id"]]
+    return table.assign(
+        title=[level_label(level_names, p.job_family, p.title_level) for p in standing],
+        title_check=[title_check(p.title_level, p.attained_level) for p in standing],
+    )
 
 
 @st.cache_data(
