@@ -1,7 +1,12 @@
 """Framework: browse and edit competencies, level descriptors, pathway levels and requirements,
 and the mastery settings, with a preview of whose attained level a settings change would move
-before it is saved. For L&D admins; `loaders.framework_edit` refuses everyone else.
+before it is saved. Competencies and a job family's top level can be added and removed, and a
+competency can have mastery settings of its own. For L&D admins; `loaders.framework_edit`
+refuses everyone else and holds every rule (what may be removed, what is recomputed).
 """
+
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +15,10 @@ from data_model.mastery_methods import PARAMETER_DEFAULTS, parse_method
 from data_model.models import CompetencyCategory, SourceKind
 from loaders.framework_edit import (
     METHODS,
+    CompetencyRemoved,
     EditRefused,
     FrameworkOutline,
+    overrides_from_form,
     settings_differences,
     settings_from_form,
 )
@@ -25,6 +32,12 @@ PREVIEW_KEY = "framework_preview"
 """The settings preview last asked for: a `SettingsPreview`."""
 FLASH_KEY = "framework_flash"
 """A message for the next run, after a save reran the page: (section, text)."""
+SELECT_KEY = "framework_select"
+"""What to select on the next run, after a save added or removed something: {widget key:
+code or rank}."""
+COMPETENCY_KEY = "framework_competency"
+FAMILY_KEY = "framework_family"
+LEVEL_KEY = "framework_level"
 METHOD_LABELS = {
     "evidence": "Evidence, level by level (Pathwise's default)",
     "highest": "Highest value",
@@ -60,7 +73,33 @@ def show_flash(section: str) -> None:
         st.success(waiting[1], icon=":material/check_circle:")
 
 
-def reported(changes: FrameworkChanges) -> str:
+def select_next_run(key: str, value: object) -> None:
+    st.session_state.setdefault(SELECT_KEY, {})[key] = value
+
+
+def apply_selection(key: str, choices: Mapping[Any, Any]) -> None:
+    """Select what a save asked for (by code or rank, looked up in `choices`) before the widget
+    `key` is drawn: a widget's value cannot be set once it is on the page."""
+    wanted = st.session_state.get(SELECT_KEY, {}).pop(key, None)
+    if wanted in choices:
+        st.session_state[key] = choices[wanted]
+
+
+def form_round(name: str) -> int:
+    """Which round of an add form this is: a new round after each addition gives its widgets
+    new keys, so the form comes back empty, while a refused one keeps what was typed."""
+    return st.session_state.get(f"framework_round_{name}", 0)
+
+
+def next_form_round(name: str) -> None:
+    st.session_state[f"framework_round_{name}"] = form_round(name) + 1
+
+
+def optional_float(value: object) -> float | None:
+    return None if value is None else float(value)
+
+
+def reported(changes: FrameworkChanges | CompetencyRemoved) -> str:
     return as_text(changes.summary()) if changes.changed else "Nothing changed."
 
 
@@ -74,14 +113,18 @@ def level_words(outline: FrameworkOutline, level: float) -> str:
 
 def competencies_section(outline: FrameworkOutline) -> None:
     show_flash("competency")
-    table = outline.competencies
-    if table.empty:
+    if outline.competencies.empty:
         st.info(
-            "This framework has no competencies yet: add them to its file and load it again "
-            "on the Data page.",
+            "This framework has no competencies yet: add the first one below.",
             icon=":material/info:",
         )
-        return
+    else:
+        competency_part(outline)
+    add_competency_form(outline)
+
+
+def competency_part(outline: FrameworkOutline) -> None:
+    table = outline.competencies
     st.dataframe(
         table.drop(columns=["competency_id"]),
         hide_index=True,
@@ -98,8 +141,9 @@ def competencies_section(outline: FrameworkOutline) -> None:
     )
     st.caption(f"The {len(table)} competencies of {as_text(outline.name)}, by code.")
     names = dict(zip(table["competency_id"], table["code"] + " · " + table["name"], strict=True))
+    apply_selection(COMPETENCY_KEY, dict(zip(table["code"], table["competency_id"], strict=True)))
     competency_id = st.selectbox(
-        "Competency to edit", list(names), format_func=names.get, key="framework_competency"
+        "Competency to edit", list(names), format_func=names.get, key=COMPETENCY_KEY
     )
     row = table.set_index("competency_id").loc[competency_id]
     descriptors = outline.descriptors[outline.descriptors["competency_id"] == competency_id]
@@ -142,6 +186,166 @@ def competencies_section(outline: FrameworkOutline) -> None:
                     reported(changes),
                 )
                 st.rerun()
+    competency_settings_form(outline, int(competency_id), row["code"])
+    remove_competency_form(outline, int(competency_id), row["code"])
+
+
+def add_competency_form(outline: FrameworkOutline) -> None:
+    round_ = form_round("add_competency")
+    categories = [str(category) for category in CompetencyCategory]
+    with (
+        st.expander("Add a competency", icon=":material/add:"),
+        st.form(f"framework_add_competency_{round_}"),
+    ):
+        left, right = st.columns([1, 2])
+        code = left.text_input(
+            "Code",
+            max_chars=64,
+            help="How record and catalogue files name the competency: unique across "
+            "frameworks, whatever its case.",
+        )
+        name = right.text_input("Competency name", max_chars=256)
+        category = st.selectbox("Competency category", categories, format_func=str.capitalize)
+        description = st.text_area("What it covers")
+        st.markdown("**What each level looks like** (a blank level gets no description)")
+        written = {
+            level: st.text_area(
+                f"Level {as_text(level_words(outline, level))}",
+                height=68,
+                key=f"framework_new_descriptor_{round_}_{level}",
+            )
+            for level in range(outline.scale_min + 1, outline.scale_max + 1)
+        }
+        if st.form_submit_button("Add competency", type="primary"):
+            try:
+                changes = data.add_competency(
+                    context, outline.framework_id, code, name, category, description, written
+                )
+            except EditRefused as error:
+                st.error(as_text(error), icon=":material/error:")
+            else:
+                flash("competency", reported(changes))
+                select_next_run(COMPETENCY_KEY, code.strip())
+                next_form_round("add_competency")
+                st.rerun()
+
+
+def competency_settings_form(outline: FrameworkOutline, competency_id: int, code: str) -> None:
+    """The competency's own mastery settings: a blank value follows the framework's."""
+    own = outline.overrides.get(competency_id, {})
+    framework = outline.settings
+    title = f"Mastery settings of {as_text(code)}" + (" (its own)" if own else "")
+    with st.expander(title, icon=":material/tune:"):
+        st.caption(
+            "A value set here overrides the framework's for this competency alone; a blank one "
+            "follows the framework's (shown greyed), now and after it changes. Saving "
+            "recomputes this competency's mastery for everyone with evidence of it."
+        )
+        current = parse_method(own["method"]) if "method" in own else None
+        framework_method = METHOD_LABELS[framework.parsed_method.name]
+        methods = ["", *METHODS]
+        key = f"framework_competency_settings_{competency_id}"
+        with st.form(key):
+            method = st.selectbox(
+                f"Method for {code}",
+                methods,
+                index=methods.index(current.name) if current else 0,
+                format_func=lambda name: (
+                    METHOD_LABELS[name] if name else f"The framework's: {framework_method}"
+                ),
+            )
+            parameter = st.number_input(
+                f"Method parameter for {code}",
+                min_value=0.0,
+                value=float(current.parameter) if current and current.parameter else None,
+                placeholder="The method's default",
+                help="W, a percentage, for the weighted and decaying averages; N, a whole "
+                "number, for n mastery. The other methods take none.",
+            )
+            left, right = st.columns(2)
+            half_life = left.number_input(
+                f"Half-life in days for {code}",
+                min_value=0.0,
+                value=optional_float(own.get("half_life_days")),
+                placeholder=f"{framework.half_life_days:g}",
+            )
+            minimum = right.number_input(
+                f"Minimum support for {code}",
+                min_value=0.0,
+                value=optional_float(own.get("minimum_support")),
+                step=0.1,
+                placeholder=f"{framework.minimum_support:g}",
+            )
+            st.markdown("**Trust per kind of evidence** (0 ignores it, 1 trusts it fully)")
+            columns = st.columns(3)
+            trust = {
+                kind.value: columns[position % 3].number_input(
+                    SOURCE_LABELS[kind],
+                    min_value=0.0,
+                    value=optional_float(own.get("trust", {}).get(kind.value)),
+                    step=0.1,
+                    placeholder=f"{framework.trust[kind]:g}",
+                    key=f"{key}_trust_{kind.value}",
+                )
+                for position, kind in enumerate(SourceKind)
+            }
+            submitted = st.form_submit_button("Save and recompute its mastery")
+        if submitted:
+            save_competency_settings(competency_id, code, method, parameter, half_life, minimum,
+                                     trust)  # fmt: skip
+
+
+def save_competency_settings(
+    competency_id: int,
+    code: str,
+    method: str,
+    parameter: float | None,
+    half_life: float | None,
+    minimum: float | None,
+    trust: dict[str, float | None],
+) -> None:
+    try:
+        overrides = overrides_from_form(method or None, parameter, half_life, minimum, trust)
+        with progress_bar(f"Recomputing the mastery of {code}") as progress:
+            saved = data.save_competency_settings(context, competency_id, overrides, progress)
+    except EditRefused as error:
+        st.error(as_text(error), icon=":material/error:")
+        return
+    people = "person" if saved.people == 1 else "people"
+    flash(
+        "competency",
+        f"Mastery settings of {as_text(code)} saved; its mastery was recomputed for "
+        f"{saved.people:,} {people}."
+        if saved.changes.changed
+        else f"Nothing changed: these were already the settings of {as_text(code)}.",
+    )
+    st.rerun()
+
+
+def remove_competency_form(outline: FrameworkOutline, competency_id: int, code: str) -> None:
+    asked = int((outline.requirements["competency_id"] == competency_id).sum())
+    with st.expander(f"Remove {as_text(code)}", icon=":material/delete:"):
+        st.caption(
+            "Only a competency that no learning record, goal or catalogue activity points at "
+            "can be removed, so nothing is lost; the levels that ask for it stop asking."
+        )
+        with st.form(f"framework_remove_competency_{competency_id}"):
+            also = f" and the {asked} requirements that ask for it" if asked else ""
+            sure = st.checkbox(
+                f"Yes, remove {as_text(code)}{also}",
+                key=f"framework_remove_competency_sure_{competency_id}",
+            )
+            if st.form_submit_button("Remove competency"):
+                if not sure:
+                    st.error("Tick the box to confirm the removal.", icon=":material/error:")
+                    return
+                try:
+                    removed = data.remove_competency(context, competency_id)
+                except EditRefused as error:
+                    st.error(as_text(error), icon=":material/error:")
+                else:
+                    flash("competency", reported(removed))
+                    st.rerun()
 
 
 # Job families, levels and requirements ------------------------------------------------------
@@ -149,22 +353,37 @@ def competencies_section(outline: FrameworkOutline) -> None:
 
 def families_section(outline: FrameworkOutline) -> None:
     show_flash("family")
-    levels = outline.levels
-    if levels.empty:
+    families = outline.families
+    if families.empty:
         st.info(
-            "This framework has no job families or levels yet: add them to its file and load "
-            "it again on the Data page.",
+            "This framework has no job families yet: add them to its file and load it again "
+            "on the Data page.",
             icon=":material/info:",
         )
         return
-    families = dict(zip(levels["job_family"], levels["family_name"], strict=False))
+    names = dict(zip(families["job_family"], families["family_name"], strict=True))
+    ids = dict(zip(families["job_family"], families["job_family_id"], strict=True))
+    apply_selection(FAMILY_KEY, {code: code for code in names})
     family = st.selectbox(
         "Job family",
-        list(families),
-        format_func=lambda code: f"{code} · {families[code]}",
-        key="framework_family",
+        list(names),
+        format_func=lambda code: f"{code} · {names[code]}",
+        key=FAMILY_KEY,
     )
-    own = levels[levels["job_family"] == family]
+    own = outline.levels[outline.levels["job_family"] == family]
+    if own.empty:
+        st.info(
+            f"{as_text(names[family])} has no levels yet: add the first one below.",
+            icon=":material/info:",
+        )
+    else:
+        levels_part(outline, own, names[family])
+    add_level_form(outline, int(ids[family]), family, own)
+    if not own.empty:
+        remove_level_form(own)
+
+
+def levels_part(outline: FrameworkOutline, own: pd.DataFrame, family_name: str) -> None:
     st.dataframe(
         own[["rank", "title", "requirements", "description"]],
         hide_index=True,
@@ -176,11 +395,10 @@ def families_section(outline: FrameworkOutline) -> None:
             "description": st.column_config.TextColumn("Description", width="large"),
         },
     )
-    st.caption(f"The levels of {as_text(families[family])}, lowest first.")
+    st.caption(f"The levels of {as_text(family_name)}, lowest first.")
     titles = dict(zip(own["level_id"], own["rank"].astype(str) + " · " + own["title"], strict=True))
-    level_id = st.selectbox(
-        "Level to edit", list(titles), format_func=titles.get, key="framework_level"
-    )
+    apply_selection(LEVEL_KEY, dict(zip(own["rank"], own["level_id"], strict=True)))
+    level_id = st.selectbox("Level to edit", list(titles), format_func=titles.get, key=LEVEL_KEY)
     level = own.set_index("level_id").loc[level_id]
     left, right = st.columns(2)
     with left:
@@ -208,6 +426,92 @@ def families_section(outline: FrameworkOutline) -> None:
         "A requirement is met when mastery reaches the level with enough support; an "
         "unmet critical one gives no credit towards readiness."
     )
+
+
+def add_level_form(
+    outline: FrameworkOutline, family_id: int, family: str, own: pd.DataFrame
+) -> None:
+    """A new level above the top one, its requirements filled in from the top one's."""
+    below = own.loc[own["rank"].idxmax()] if not own.empty else None
+    rank = int(below["rank"]) + 1 if below is not None else 1
+    asked = (
+        outline.requirements[outline.requirements["level_id"] == below["level_id"]]
+        if below is not None
+        else outline.requirements.iloc[0:0]
+    )
+    required_below = dict(zip(asked["competency_id"], asked["required"], strict=True))
+    round_ = form_round(f"add_level_{family_id}")
+    with (
+        st.expander(f"Add level {rank}", icon=":material/add:"),
+        st.form(f"framework_add_level_{family_id}_{round_}"),
+    ):
+        title = st.text_input("Title of the new level", max_chars=256)
+        description = st.text_area("Description of the new level")
+        st.markdown(
+            f"**What level {rank} asks for**: the required level of each competency, blank "
+            "for none."
+            + (
+                f" Filled in from level {rank - 1}, whose weights and critical flags carry over."
+                if below is not None
+                else ""
+            )
+        )
+        columns = st.columns(3)
+        competencies = outline.competencies
+        required = {
+            int(competency_id): columns[position % 3].number_input(
+                f"{code} · {name}",
+                min_value=float(outline.scale_min),
+                max_value=float(outline.scale_max),
+                value=optional_float(required_below.get(competency_id)),
+                step=0.5,
+                placeholder="Not asked for",
+                key=f"framework_new_level_{family_id}_{round_}_{competency_id}",
+            )
+            for position, (competency_id, code, name) in enumerate(
+                competencies[["competency_id", "code", "name"]].itertuples(index=False)
+            )
+        }
+        if st.form_submit_button("Add level", type="primary"):
+            wanted = {key: value for key, value in required.items() if value is not None}
+            try:
+                changes = data.add_level(context, family_id, title, description, wanted)
+            except EditRefused as error:
+                st.error(as_text(error), icon=":material/error:")
+            else:
+                flash("family", reported(changes))
+                select_next_run(FAMILY_KEY, family)
+                select_next_run(LEVEL_KEY, rank)
+                next_form_round(f"add_level_{family_id}")
+                st.rerun()
+
+
+def remove_level_form(own: pd.DataFrame) -> None:
+    top = own.loc[own["rank"].idxmax()]
+    level_id, rank = int(top["level_id"]), int(top["rank"])
+    words = f"level {rank} ({as_text(top['title'])})"
+    with st.expander(f"Remove {words}", icon=":material/delete:"):
+        st.caption(
+            "Only the top level can be removed, and only while it is nobody's title level and "
+            "nobody aims for it in an active goal."
+        )
+        with st.form(f"framework_remove_level_{level_id}"):
+            also = f" and its {top['requirements']} requirements" if top["requirements"] else ""
+            sure = st.checkbox(
+                f"Yes, remove {words}{also}", key=f"framework_remove_level_sure_{level_id}"
+            )
+            if st.form_submit_button("Remove level"):
+                if not sure:
+                    st.error("Tick the box to confirm the removal.", icon=":material/error:")
+                    return
+                try:
+                    changes = data.remove_level(context, level_id)
+                except EditRefused as error:
+                    st.error(as_text(error), icon=":material/error:")
+                else:
+                    flash("family", reported(changes))
+                    select_next_run(LEVEL_KEY, rank - 1)
+                    st.rerun()
 
 
 def level_form(level_id: int, level: pd.Series) -> None:
@@ -298,8 +602,9 @@ def settings_section(outline: FrameworkOutline) -> None:
     )
     if outline.overridden:
         st.caption(
-            f"These competencies override some of these settings with their own, and keep "
-            f"them: {as_text(', '.join(outline.overridden))}."
+            f"These competencies override some of these settings with their own (see each "
+            f"one's on the Competencies tab), and keep them: "
+            f"{as_text(', '.join(outline.overridden))}."
         )
     current = parse_method(settings.method)
     key = f"framework_settings_{outline.framework_id}"

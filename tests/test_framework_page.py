@@ -23,6 +23,7 @@ from data_model.models import (
     AuditEntry,
     Competency,
     Framework,
+    JobFamily,
     LevelDescriptor,
     LevelRequirement,
     MasteryScore,
@@ -512,3 +513,206 @@ def test_a_bad_setting_is_refused_and_nothing_is_previewed(
     assert error == "Method: n_mastery needs a whole number of at least 1, as n_mastery:3."
     assert by_label(at.number_input, "Method parameter").value == 2.5
     assert not [metric for metric in at.metric if metric.label == "Level would change"]
+
+
+def test_adding_a_competency_says_what_is_wrong_then_adds_it(
+    monkeypatch: pytest.MonkeyPatch, demo_url: str, demo_engine: Engine
+) -> None:
+    at = open_framework_page(monkeypatch, demo_url)
+
+    by_label(at.text_input, "Code").input("da-sql")
+    by_label(at.text_input, "Competency name").input("Data ethics")
+    at.text_area(key="framework_new_descriptor_0_1").input("Knows the rules.")
+    by_label(at.button, "Add competency").click()
+    rerun(at)
+
+    assert [plain(error.value) for error in at.error] == [
+        "The code da-sql is already used by DA-SQL (SQL and data modelling). Codes must be "
+        "unique, whatever their case: choose another."
+    ]
+    assert by_label(at.text_input, "Competency name").value == "Data ethics"
+
+    by_label(at.text_input, "Code").input("DA-ETH")
+    by_label(at.selectbox, "Competency category").set_value("values")
+    by_label(at.button, "Add competency").click()
+    rerun(at)
+
+    [done] = [plain(success.value) for success in at.success]
+    assert done.startswith("Framework pathwise-demo updated. Competencies: 1 added (DA-ETH)")
+    with Session(demo_engine) as session:
+        added = session.scalar(select(Competency).where(Competency.code == "DA-ETH"))
+        assert (added.name, added.category) == ("Data ethics", "values")
+        assert [(item.level, item.description) for item in added.descriptors] == [
+            (1, "Knows the rules.")
+        ]
+    assert at.selectbox(key="framework_competency").value == added.id
+    assert by_label(at.text_input, "Name").value == "Data ethics"
+    assert by_label(at.text_input, "Code").value == ""
+    assert "DA-ETH" in set(at.dataframe[0].value["code"])
+    [entry] = audit_entries(demo_engine, "framework.competency.add")
+    assert entry.target_id == str(added.id)
+
+
+def test_removing_a_competency_refuses_one_with_records_and_removes_a_new_one(
+    monkeypatch: pytest.MonkeyPatch, demo_url: str, demo_engine: Engine
+) -> None:
+    with Session(demo_engine) as session, session.begin():
+        admin = demo_personas(session)["ld_admin"]
+        framework_id = session.scalar(select(Framework.id))
+        framework_edit.add_competency(
+            session, admin, framework_id, code="DA-ETH", name="Data ethics", category="values"
+        )
+    with Session(demo_engine) as session:
+        held = session.scalar(select(Competency.id).where(Competency.code == "DA-SQL"))
+        new = session.scalar(select(Competency.id).where(Competency.code == "DA-ETH"))
+    at = open_framework_page(monkeypatch, demo_url)
+    at.selectbox(key="framework_competency").set_value(held)
+    rerun(at)
+
+    at.checkbox(key=f"framework_remove_competency_sure_{held}").check()
+    by_label(at.button, "Remove competency").click()
+    rerun(at)
+
+    [refused] = [plain(error.value) for error in at.error]
+    assert refused.startswith("DA-SQL cannot be removed: ")
+    assert "learning records hold it" in refused
+    assert refused.endswith("Nothing was changed.")
+    with Session(demo_engine) as session:
+        assert session.get(Competency, held) is not None
+
+    at.selectbox(key="framework_competency").set_value(new)
+    rerun(at)
+    by_label(at.button, "Remove competency").click()
+    rerun(at)
+    assert [plain(error.value) for error in at.error] == ["Tick the box to confirm the removal."]
+
+    at.checkbox(key=f"framework_remove_competency_sure_{new}").check()
+    by_label(at.button, "Remove competency").click()
+    rerun(at)
+
+    [done] = [plain(success.value) for success in at.success]
+    assert done == (
+        "Framework pathwise-demo updated. Competency DA-ETH removed; no level asked for it."
+    )
+    with Session(demo_engine) as session:
+        assert session.get(Competency, new) is None
+    assert "DA-ETH" not in set(at.dataframe[0].value["code"])
+    assert at.selectbox(key="framework_competency").value != new
+    assert len(audit_entries(demo_engine, "framework.competency.remove")) == 1
+
+
+def test_a_competency_own_settings_are_saved_and_its_mastery_recomputed(
+    monkeypatch: pytest.MonkeyPatch, demo_url: str, demo_engine: Engine
+) -> None:
+    with Session(demo_engine) as session:
+        own = session.scalar(select(Competency.id).where(Competency.code == "DA-SQL"))
+    at = open_framework_page(monkeypatch, demo_url)
+    at.selectbox(key="framework_competency").set_value(own)
+    rerun(at)
+
+    by_label(at.selectbox, "Method for DA-SQL").set_value("highest")
+    by_label(at.number_input, "Half-life in days for DA-SQL").set_value(0.0)
+    by_label(at.button, "Save and recompute its mastery").click()
+    rerun(at)
+
+    assert [plain(error.value) for error in at.error] == [
+        "Half-life: Input should be greater than 0."
+    ]
+    with Session(demo_engine) as session:
+        assert session.get(Competency, own).mastery_settings == {}
+
+    by_label(at.number_input, "Half-life in days for DA-SQL").set_value(180.0)
+    at.number_input(key=f"framework_competency_settings_{own}_trust_self_report").set_value(0.0)
+    by_label(at.button, "Save and recompute its mastery").click()
+    rerun(at)
+
+    [done] = [plain(success.value) for success in at.success]
+    assert re.fullmatch(
+        r"Mastery settings of DA-SQL saved; its mastery was recomputed for \d+ people\.", done
+    )
+    with Session(demo_engine) as session:
+        assert session.get(Competency, own).mastery_settings == {
+            "method": "highest",
+            "half_life_days": 180.0,
+            "trust": {"self_report": 0.0},
+        }
+        methods = dict(
+            session.execute(
+                select(MasteryScore.competency_id == own, MasteryScore.method).distinct()
+            ).all()
+        )
+    assert methods == {True: "highest", False: "evidence"}
+    assert by_label(at.selectbox, "Method for DA-SQL").value == "highest"
+    assert by_label(at.number_input, "Minimum support for DA-SQL").value is None
+    assert [entry.details["after"]["method"] for entry in audit_entries(
+        demo_engine, "framework.competency.settings.update")] == ["highest"]  # fmt: skip
+    assert any("DA-SQL" in plain(caption.value) for caption in at.caption
+               if "override some of these settings" in caption.value)  # fmt: skip
+
+
+def test_a_level_is_added_on_top_and_only_a_top_level_nobody_holds_is_removed(
+    monkeypatch: pytest.MonkeyPatch, demo_url: str, demo_engine: Engine
+) -> None:
+    with Session(demo_engine) as session:
+        family = session.scalar(select(JobFamily).where(JobFamily.code == "DATA"))
+        top = max(family.levels, key=lambda level: level.rank)
+        asked = {r.competency_id: r.required_level for r in top.requirements}
+        [holder] = session.scalars(
+            select(Person).where(Person.job_family_id == family.id, Person.title_level == top.rank)
+        ).all()
+        family_id, top_id, top_rank, holder_words = (
+            family.id, top.id, top.rank, f"{holder.name} ({holder.external_id})"
+        )  # fmt: skip
+    at = open_framework_page(monkeypatch, demo_url)
+    assert at.selectbox(key="framework_family").value == "DATA"
+
+    at.checkbox(key=f"framework_remove_level_sure_{top_id}").check()
+    by_label(at.button, "Remove level").click()
+    rerun(at)
+
+    assert [plain(error.value) for error in at.error] == [
+        f"Level {top_rank} (Principal Data Analyst) of DATA cannot be removed: it is the title "
+        f"level of {holder_words}. Nothing was changed."
+    ]
+
+    raised = min(asked)
+    new_level = f"framework_new_level_{family_id}_0_"
+    assert at.number_input(key=f"{new_level}{raised}").value == asked[raised]
+    assert len([box for box in at.number_input if (box.key or "").startswith(new_level)]) == 21
+    at.number_input(key=f"{new_level}{raised}").set_value(5.0)
+    by_label(at.button, "Add level").click()
+    rerun(at)
+    assert [plain(error.value) for error in at.error] == ["The title cannot be empty."]
+
+    by_label(at.text_input, "Title of the new level").input("Distinguished Data Analyst")
+    by_label(at.button, "Add level").click()
+    rerun(at)
+
+    [done] = [plain(success.value) for success in at.success]
+    assert f"Levels: 1 added (DATA level {top_rank + 1} (Distinguished Data Analyst))" in done
+    with Session(demo_engine) as session:
+        added = session.scalar(
+            select(PathwayLevel).where(
+                PathwayLevel.job_family_id == family_id, PathwayLevel.rank == top_rank + 1
+            )
+        )
+        required = {r.competency_id: r.required_level for r in added.requirements}
+        added_id = added.id
+    assert required == {**asked, raised: 5.0}
+    assert len(asked) < 21
+    assert at.selectbox(key="framework_level").value == added_id
+    assert by_label(at.text_input, "Title of the new level").value == ""
+
+    at.checkbox(key=f"framework_remove_level_sure_{added_id}").check()
+    by_label(at.button, "Remove level").click()
+    rerun(at)
+
+    [done] = [plain(success.value) for success in at.success]
+    assert done.endswith(f"Levels: 1 removed (DATA level {top_rank + 1}).")
+    with Session(demo_engine) as session:
+        assert session.get(PathwayLevel, added_id) is None
+    assert at.selectbox(key="framework_level").value == top_id
+    assert [entry.action for entry in audit_entries(demo_engine, "framework.level.add")] == [
+        "framework.level.add"
+    ]
+    assert len(audit_entries(demo_engine, "framework.level.remove")) == 1

@@ -7,6 +7,7 @@ all.
 """
 
 from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,13 +15,20 @@ from sqlalchemy.orm import Session
 
 from data_model.mastery_settings import MasterySettings
 from loaders import framework_edit
-from loaders.framework_edit import FrameworkOutline, SettingsPreview, SettingsSaved
+from loaders.framework_edit import (
+    CompetencyRemoved,
+    CompetencySettingsSaved,
+    FrameworkOutline,
+    SettingsPreview,
+    SettingsSaved,
+)
 from loaders.framework_yaml import FrameworkChanges
 from ui.context import PageContext
 from ui.data import MAX_ENTRIES, TTL
 from ui.database import engine_for, session_for
 
 Progress = Callable[[float, str], None]
+Changes = TypeVar("Changes", FrameworkChanges, CompetencyRemoved)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
@@ -35,7 +43,7 @@ def outline(context: PageContext, framework_id: int) -> FrameworkOutline:
         return framework_edit.framework_outline(session, context.viewer, framework_id)
 
 
-def _edited(context: PageContext, edit: Callable[[Session], FrameworkChanges]) -> FrameworkChanges:
+def _edited(context: PageContext, edit: Callable[[Session], Changes]) -> Changes:
     """Run one structural edit in its own transaction, then forget every cached read."""
     with Session(engine_for(context.database_url)) as session, session.begin():
         changes = edit(session)
@@ -60,6 +68,41 @@ def update_competency(
     )  # fmt: skip
 
 
+def add_competency(
+    context: PageContext,
+    framework_id: int,
+    code: str,
+    name: str,
+    category: str,
+    description: str,
+    descriptors: Mapping[int, str],
+) -> FrameworkChanges:
+    return _edited(
+        context,
+        lambda session: framework_edit.add_competency(
+            session, context.viewer, framework_id, code=code, name=name, category=category,
+            description=description, descriptors=descriptors,
+        ),
+    )  # fmt: skip
+
+
+def remove_competency(context: PageContext, competency_id: int) -> CompetencyRemoved:
+    return _edited(
+        context,
+        lambda session: framework_edit.remove_competency(session, context.viewer, competency_id),
+    )
+
+
+def save_competency_settings(
+    context: PageContext, competency_id: int, overrides: Mapping[str, Any], progress: Progress
+) -> CompetencySettingsSaved:
+    saved = framework_edit.save_competency_settings(
+        engine_for(context.database_url), context.viewer, competency_id, overrides, progress
+    )
+    st.cache_data.clear()
+    return saved
+
+
 def update_level(
     context: PageContext, level_id: int, title: str, description: str
 ) -> FrameworkChanges:
@@ -68,6 +111,28 @@ def update_level(
         lambda session: framework_edit.update_level(
             session, context.viewer, level_id, title=title, description=description
         ),
+    )
+
+
+def add_level(
+    context: PageContext,
+    job_family_id: int,
+    title: str,
+    description: str,
+    requirements: Mapping[int, float],
+) -> FrameworkChanges:
+    return _edited(
+        context,
+        lambda session: framework_edit.add_level(
+            session, context.viewer, job_family_id, title=title, description=description,
+            requirements=requirements,
+        ),
+    )  # fmt: skip
+
+
+def remove_level(context: PageContext, level_id: int) -> FrameworkChanges:
+    return _edited(
+        context, lambda session: framework_edit.remove_level(session, context.viewer, level_id)
     )
 
 
