@@ -466,7 +466,7 @@ def update_requirement(
     if competency.framework_id != framework.id:
         raise EditRefused(f"{competency.code} belongs to another framework than this level.")
     if required is not None:
-        _check_on_scale(framework, required)
+        _check_required_on_scale(framework, required)
     if not weight > 0:
         raise EditRefused(f"The weight must be above 0; {weight:g} is not.")
     document = _stored_document(session, framework)
@@ -486,7 +486,7 @@ def update_requirement(
     )  # fmt: skip
 
 
-def _check_on_scale(framework: Framework, required: float) -> None:
+def _check_required_on_scale(framework: Framework, required: float) -> None:
     if not framework.scale_min <= required <= framework.scale_max:
         raise EditRefused(
             f"The required level must lie on the scale, from {framework.scale_min} to "
@@ -609,14 +609,14 @@ def remove_competency(session: Session, viewer: Viewer, competency_id: int) -> C
         "mastery": dict(competency.mastery_settings or {}),
         "requirements": requirements,
     }
-    session.execute(delete(LevelRequirement).where(LevelRequirement.competency_id == competency_id))
-    session.delete(competency)
-    session.flush()
     removed = CompetencyRemoved(
         framework=competency.framework.code,
         competency=competency.code,
         requirements=tuple(requirements),
     )
+    session.execute(delete(LevelRequirement).where(LevelRequirement.competency_id == competency_id))
+    session.delete(competency)
+    session.flush()
     record_audit(
         session, viewer, "framework.competency.remove", "competency", competency_id,
         before=before, summary=removed.summary(),
@@ -717,7 +717,7 @@ def add_level(
     if any(competency_id not in codes for competency_id in requirements):
         raise EditRefused("A competency this level asks for no longer exists; reload the page.")
     for required in requirements.values():
-        _check_on_scale(framework, required)
+        _check_required_on_scale(framework, required)
     document = _stored_document(session, framework)
     [entry] = [item for item in document["job_families"] if item["code"] == family.code]
     below = max(entry["levels"], key=lambda level: level["rank"], default=None)
