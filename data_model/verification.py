@@ -2,12 +2,13 @@
 two answers, accept or decline with a reason.
 
 A pending record names the person asked in `verified_by_id`. The inbox and both answers are
-scoped to records where the viewer is the one asked (never their own) about someone who reports
-to them today, directly or further up: the reporting line as it is now, not as it was when the
-request was made, and only the line (an L&D admin's wider view does not make them a
-verifier). So a request left behind when the learner or the verifier moves no longer shows to
-the old verifier, nor may they answer it; `queries.stranded` lists such requests for the
-learner, who re-sends them (`informal.reassign_verifier`), and for L&D.
+scoped by one rule, `_asked_of`: records where the viewer is the one asked (never their own)
+about someone still active who reports to them today, directly or further up: the reporting
+line as it is now, not as it was when the request was made, and only the line (an L&D admin's
+wider view does not make them a verifier). So a request left behind when the learner leaves, or
+when the learner or the verifier moves, no longer shows to the old verifier, nor may they
+answer it from a page loaded before; `queries.stranded` lists the requests of active learners
+for the learner, who re-sends them (`informal.reassign_verifier`), and for L&D.
 
 Accepting makes the record verified and lifts its trust; declining takes it out of the
 evidence. Either way mastery for the record's pairs is refreshed in the same transaction and
@@ -59,12 +60,16 @@ class Answer:
 
 
 def _asked_of(viewer: Viewer) -> ColumnElement[bool]:
-    """Pending, the viewer asked, about someone else who reports to the viewer today."""
+    """Pending, the viewer asked, about someone else, still active, who reports to the viewer
+    today: what the inbox shows and exactly what may be answered."""
+    active_in_line = select(Person.id).where(
+        Person.active.is_(True), Person.id.in_(visible_people(as_line_manager(viewer)))
+    )
     return and_(
         LearningRecord.verification == Verification.PENDING,
         LearningRecord.verified_by_id == viewer.person_id,
         LearningRecord.person_id != viewer.person_id,
-        LearningRecord.person_id.in_(visible_people(as_line_manager(viewer))),
+        LearningRecord.person_id.in_(active_in_line),
     )
 
 
@@ -87,7 +92,7 @@ def verification_inbox(session: Session, viewer: Viewer) -> pd.DataFrame:
         .join(Person, Person.id == LearningRecord.person_id)
         .outerjoin(Activity, Activity.id == LearningRecord.activity_id)
         .outerjoin(Competency, Competency.id == LearningRecord.competency_id)
-        .where(_asked_of(viewer), Person.active.is_(True))
+        .where(_asked_of(viewer))
         .order_by(LearningRecord.occurred_at, LearningRecord.id)
     )
     frame = read_frame(session, statement)

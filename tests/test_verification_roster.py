@@ -133,6 +133,20 @@ def test_after_the_learner_moves_the_old_verifier_neither_sees_nor_answers_it(or
     assert "verification_accepted" not in audit_actions(org.engine)
 
 
+def test_a_request_from_a_learner_who_left_is_neither_shown_nor_answered(org: Org) -> None:
+    record_id = org.log()
+    org.import_roster(frozenset("P"))
+    verifier = org.viewer("M")
+
+    with Session(org.engine) as session:
+        assert verification_inbox(session, verifier).empty
+    for answer in (accept, lambda s, v, r: decline(s, v, r, "They have left")):
+        with Session(org.engine) as session, session.begin(), pytest.raises(NotPermitted):
+            answer(session, verifier, record_id)
+    assert stored(org.engine, record_id).verification is Verification.PENDING
+    assert not {"verification_accepted", "verification_declined"} & set(audit_actions(org.engine))
+
+
 # What the learner sees, and re-sending ----------------------------------------------------------
 
 
