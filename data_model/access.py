@@ -93,6 +93,14 @@ def visible_people(viewer: Viewer) -> Select[tuple[int]]:
     return select(chain.c.id)
 
 
+def as_line_manager(viewer: Viewer) -> Viewer:
+    """The viewer with only their reporting chain in scope, whatever other roles they hold.
+
+    For what rests on the reporting line rather than on what someone may see (attesting,
+    verifying): an L&D admin's or the operator's wider view does not make them a witness."""
+    return Viewer(person_id=viewer.person_id, email=viewer.email, name=viewer.name)
+
+
 def ensure_can_view(session: Session, viewer: Viewer, person_id: int) -> None:
     """Raise `NotPermitted` unless `person_id` is within the viewer's scope."""
     allowed = session.scalar(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_model.access import NotPermitted, Viewer, ensure_can_view
+from data_model.access import NotPermitted, Viewer, as_line_manager, ensure_can_view
 from data_model.audit import record_audit
 from data_model.database import serialise_writers
 from data_model.models import (
@@ -26,11 +26,6 @@ from data_model.models import (
 from data_model.rollup import refresh_pairs
 
 MAX_NOTE_LENGTH = 2000
-
-
-def as_line_manager(viewer: Viewer) -> Viewer:
-    """The viewer with only their reporting chain in scope, whatever other roles they hold."""
-    return Viewer(person_id=viewer.person_id, email=viewer.email, name=viewer.name)
 
 
 class InvalidAttestation(ValueError):

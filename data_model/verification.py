@@ -23,8 +23,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from data_model.access import NotPermitted, Viewer, visible_people
-from data_model.attestation import as_line_manager
+from data_model.access import NotPermitted, Viewer, as_line_manager, visible_people
 from data_model.audit import record_audit
 from data_model.database import serialise_writers
 from data_model.models import (

@@ -9,7 +9,7 @@ import io
 import json
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from streamlit.testing.v1 import AppTest
 
 import data_model.config
 from data_model.access import (
+    OPERATOR,
     NotPermitted,
     Viewer,
+    as_line_manager,
     claims_grant_ld_admin,
     viewer_for_email,
     visible_people,
@@ -140,6 +142,24 @@ def test_a_url_key_resolves_only_inside_the_viewers_scope(
         with pytest.raises(NotPermitted) as unknown:
             visible_person_id(session, org.ld_admin, "no-such-person")
         assert str(unknown.value) == "not permitted"
+
+
+def test_as_a_line_manager_only_the_reporting_chain_is_in_scope(
+    engine: Engine, org: Organisation
+) -> None:
+    """Attesting and verifying go by the reporting line: holding L&D admin, or being the
+    operator, widens what someone sees but not whom they may vouch for."""
+    also_ld_admin = replace(org.manager, is_ld_admin=True)
+    line_manager = as_line_manager(also_ld_admin)
+    assert (line_manager.person_id, line_manager.email, line_manager.name) == (
+        org.manager.person_id, org.manager.email, org.manager.name,
+    )  # fmt: skip
+    assert not line_manager.sees_everyone
+    with Session(engine) as session:
+        chain = set(session.scalars(visible_people(org.manager)))
+        assert set(session.scalars(visible_people(line_manager))) == chain
+        assert org.stranger_id not in chain
+        assert set(session.scalars(visible_people(as_line_manager(OPERATOR)))) == set()
 
 
 def test_a_refusal_is_logged_in_a_transaction_of_its_own(engine: Engine, org: Organisation) -> None:
