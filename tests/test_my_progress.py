@@ -25,6 +25,7 @@ from data_model.attestation import attest
 from data_model.database import open_database
 from data_model.models import AuditEntry, LearningRecord, Person, SourceKind, Verification
 from data_model.queries import demo_personas, person_calibration
+from data_model.queries.groups import closest_roles
 from data_model.queries.learner import evidence_timeline
 from data_model.queries.mastery import explain_mastery, find_competency, person_mastery
 from data_model.queries.progress import person_progress
@@ -301,6 +302,19 @@ def table_with(at: AppTest, column: str):
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
 
 
+def percent_cells(at: AppTest, column: str, table_key: str) -> list[str]:
+    """The cells of `column` as the browser shows them, in the one table with a column
+    `table_key`: the column's printf format applied to each value."""
+    [table] = [t for t in at.dataframe if table_key in t.value.columns]
+    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
+    return [number_format % value for value in table.value[column]]
+
+
+def whole_percents(shares: list[float]) -> list[str]:
+    """Shares as the page's text shows them (the Readiness metric, say)."""
+    return [f"{share:.0%}" for share in shares]
+
+
 def test_the_headline_shows_the_learners_level_readiness_status_and_forecast(
     monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, learner: Viewer
 ) -> None:
@@ -482,7 +496,28 @@ def test_setting_a_goal_shows_its_progress(
     shown = table_with(at, "progress")
     assert shown["target"].iloc[-1] == f"{role['title']} ({role['job_family_name']})"
     assert (shown["progress"] / 100).tolist() == pytest.approx(expected["progress"].tolist())
+    assert percent_cells(at, "progress", "target") == whole_percents(expected["progress"].tolist())
     assert shown["target"].tolist() == expected["target"].tolist()
+
+
+def test_the_closest_roles_show_readiness_as_whole_percentages(
+    monkeypatch: pytest.MonkeyPatch, demo_engine: Engine, demo_url: str, learner: Viewer
+) -> None:
+    assert learner.person_id is not None
+    with Session(demo_engine) as session:
+        expected = closest_roles(session, learner, learner.person_id)
+    assert not expected.empty
+    at = open_page(monkeypatch, demo_url)
+
+    shown = table_with(at, "catalogue_hours")
+    assert (
+        shown["role"].tolist()
+        == (expected["level"] + " (" + expected["job_family_name"] + ")").tolist()
+    )
+    assert (shown["readiness"] / 100).tolist() == pytest.approx(expected["readiness"].tolist())
+    assert percent_cells(at, "readiness", "catalogue_hours") == whole_percents(
+        expected["readiness"].tolist()
+    )
 
 
 def test_the_record_downloads_are_valid_json_and_pdf_and_audited(

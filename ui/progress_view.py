@@ -23,7 +23,14 @@ from ui import data, learner, stranded
 from ui.audited import audited_download
 from ui.context import PageContext
 from ui.figures import cached_figure
-from ui.formatting import DAY_FORMAT, as_text, where_they_sit, whole
+from ui.formatting import (
+    DAY_FORMAT,
+    as_text,
+    percent_column,
+    percentages,
+    where_they_sit,
+    whole,
+)
 
 STATUS_TEXT = {
     "no_pathway": "No pathway",
@@ -490,7 +497,7 @@ def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.Dat
             else "No goals set yet."
         )
     else:
-        shown = goals.assign(
+        shown = percentages(goals, "progress").assign(
             status=[
                 "Achieved"
                 if status == "achieved"
@@ -504,7 +511,6 @@ def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.Dat
                 )
             ],
             kind=goals["kind"].str.capitalize(),
-            progress=goals["progress"] * 100,
         )
         st.dataframe(
             shown,
@@ -516,11 +522,9 @@ def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.Dat
                 "target": st.column_config.TextColumn("Goal", width="large"),
                 "kind": st.column_config.TextColumn("Kind"),
                 "target_date": st.column_config.DateColumn("By", format=DAY_FORMAT),
-                "progress": st.column_config.ProgressColumn(
+                "progress": percent_column(
                     "Progress",
-                    min_value=0.0,
-                    max_value=100.0,
-                    format="%.0f%%",
+                    bar=True,
                     help="Mastery over the level aimed for, or readiness for the role.",
                 ),
                 "status": st.column_config.TextColumn("Status"),
@@ -614,9 +618,8 @@ def _closest(context: PageContext, person_id: int, you: str) -> None:
         "internal candidates are: a move sideways can be closer than it looks."
     )
     st.dataframe(
-        roles.assign(
+        percentages(roles, "readiness").assign(
             role=roles["level"] + " (" + roles["job_family_name"] + ")",
-            readiness=roles["readiness"] * 100,
             gaps=[len(gaps) for gaps in roles["gaps"]],
         ),
         hide_index=True,
@@ -625,9 +628,7 @@ def _closest(context: PageContext, person_id: int, you: str) -> None:
         column_order=["role", "readiness", "gaps", "catalogue_hours"],
         column_config={
             "role": st.column_config.TextColumn("Role", width="large"),
-            "readiness": st.column_config.ProgressColumn(
-                "Readiness", min_value=0.0, max_value=100.0, format="%.0f%%"
-            ),
+            "readiness": percent_column("Readiness", bar=True),
             "gaps": st.column_config.NumberColumn("Requirements not met", format="%d"),
             "catalogue_hours": st.column_config.NumberColumn(
                 "Catalogue hours to close",
