@@ -18,7 +18,8 @@ from data_model.models import (
     SourceKind,
     Verification,
 )
-from data_model.queries.calibration import group_calibration, person_calibration
+from data_model.queries.calibration import calibration_of, group_calibration, person_calibration
+from tests.seeded_demo import assert_rows, seed_frozen_demo
 
 _keys = count()
 
@@ -96,3 +97,61 @@ def test_calibration_is_scoped(engine: Engine, people: dict[str, int]) -> None:
             person_calibration(session, viewer, people["A"])
     assert frame["people"].tolist() == [1]
     assert frame["mean_gap"].tolist() == pytest.approx([0.5])
+
+
+@pytest.fixture
+def demo(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    return seed_frozen_demo(engine, monkeypatch)
+
+
+EVERYONE = [
+    ("DA-EXP", "Experimentation", 5, 0.669622077, 0.8, 0.2),
+    ("PR-STAKE", "Stakeholder management", 12, 0.452044651, 0.416666667, 0.0),
+    ("PR-LEAD", "Leadership and ownership", 8, 0.318338376, 0.5, 0.25),
+    ("SE-SEC", "Secure engineering", 5, 0.245000475, 0.2, 0.0),
+    ("SE-DEL", "Delivery and CI/CD", 6, 0.223736996, 0.333333333, 0.0),
+    ("PR-MENT", "Mentoring and coaching", 12, -0.223478905, 0.083333333, 0.333333333),
+    ("PR-COMM", "Communication", 11, 0.195812951, 0.363636364, 0.090909091),
+    ("SE-OPS", "Operating services", 4, 0.161087741, 0.0, 0.0),
+    ("VA-LEARN", "Curiosity and learning", 11, 0.152533607, 0.272727273, 0.181818182),
+    ("SE-DES", "Software design", 8, 0.141088885, 0.25, 0.0),
+    ("SE-CODE", "Code craft", 6, -0.114999493, 0.0, 0.166666667),
+    ("DA-SQL", "SQL and data modelling", 5, -0.112567605, 0.2, 0.2),
+    ("VA-CUST", "Customer focus", 14, 0.112338268, 0.357142857, 0.285714286),
+    ("DA-VIZ", "Data visualisation and storytelling", 10, -0.087678974, 0.1, 0.3),
+    ("VA-INT", "Integrity", 5, -0.082241557, 0.4, 0.4),
+    ("DA-STAT", "Statistical analysis", 5, -0.068242236, 0.4, 0.2),
+    ("PR-PROB", "Problem solving", 12, -0.067405256, 0.25, 0.25),
+    ("DA-PY", "Programming for analysis", 4, -0.061662964, 0.25, 0.25),
+    ("SE-TEST", "Testing", 5, -0.045929553, 0.0, 0.2),
+    ("DA-GOV", "Data quality and governance", 10, -0.041900246, 0.2, 0.1),
+    ("VA-INCL", "Inclusion", 8, -0.009872486, 0.25, 0.25),
+]
+DATA_FAMILY = [
+    ("DA-EXP", "Experimentation", 4, 0.638853777, 0.75, 0.25),
+    ("SE-TEST", "Testing", 1, -0.548510441, 0.0, 1.0),
+    ("VA-INT", "Integrity", 2, 0.473868127, 0.5, 0.0),
+    ("PR-STAKE", "Stakeholder management", 5, 0.42797985, 0.4, 0.0),
+    ("VA-LEARN", "Curiosity and learning", 5, 0.42787638, 0.4, 0.0),
+    ("VA-INCL", "Inclusion", 3, 0.413784974, 0.333333333, 0.0),
+    ("PR-COMM", "Communication", 6, 0.350664871, 0.5, 0.166666667),
+    ("VA-CUST", "Customer focus", 2, 0.311523626, 0.5, 0.0),
+    ("PR-MENT", "Mentoring and coaching", 5, -0.235047183, 0.2, 0.4),
+    ("SE-DES", "Software design", 1, 0.124476977, 0.0, 0.0),
+    ("DA-SQL", "SQL and data modelling", 5, -0.112567605, 0.2, 0.2),
+    ("PR-PROB", "Problem solving", 2, -0.085802173, 0.0, 0.0),
+    ("DA-STAT", "Statistical analysis", 5, -0.068242236, 0.4, 0.2),
+    ("DA-PY", "Programming for analysis", 4, -0.061662964, 0.25, 0.25),
+    ("PR-LEAD", "Leadership and ownership", 4, -0.061129938, 0.25, 0.5),
+    ("DA-GOV", "Data quality and governance", 10, -0.041900246, 0.2, 0.1),
+    ("DA-VIZ", "Data visualisation and storytelling", 9, -0.041865526, 0.111111111, 0.222222222),
+]
+
+
+def test_pinned_on_the_seeded_demo(demo: Engine) -> None:
+    """The demo organisation's figures at a frozen moment, as the straightforward
+    implementation (every record read and rolled up twice) gave them: faster reads must not
+    move them."""
+    with Session(demo) as session:
+        assert_rows(group_calibration(session, OPERATOR, select(Person.id)), EVERYONE)
+        assert_rows(calibration_of(session, OPERATOR, job_family="DATA"), DATA_FAMILY)

@@ -30,6 +30,7 @@ from data_model.models import (
 )
 from data_model.queries.equity import UnknownAttribute, equity_attributes, progression_equity
 from data_model.rollup import recompute_all
+from tests.seeded_demo import assert_rows, seed_frozen_demo
 
 NOW = datetime.now(UTC)
 _keys = count()
@@ -129,3 +130,34 @@ def test_scoped_to_the_viewer(engine: Engine, roster: dict[str, int]) -> None:
     rows = _rows(engine, "department", viewer)
     assert list(rows) == ["Big"]
     assert rows["Big"]["suppressed"]
+
+
+@pytest.fixture
+def demo(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    return seed_frozen_demo(engine, monkeypatch)
+
+
+BY_DEPARTMENT = [
+    ("Product Engineering", 47, 0.761199525, 0.085106383, 0.425531915, False),
+    ("Data & Insights", 41, 0.90623925, 0.097560976, 0.56097561, False),
+    ("Platform Engineering", 37, 0.843958537, 0.054054054, 0.540540541, False),
+    ("Customer Analytics", 17, 0.870191862, 0.058823529, 0.352941176, False),
+    ("People & Learning", 7, None, None, None, False),
+    ("Executive", None, None, None, None, True),
+]
+BY_LOCATION = [
+    ("London", 57, 0.773743628, 0.075471698, 0.41509434, False),
+    ("Manchester", 28, 0.910502924, 0.074074074, 0.518518519, False),
+    ("Remote", 19, 0.822134488, 0.055555556, 0.444444444, False),
+    ("Berlin", 16, 0.900263149, 0.066666667, 0.6, False),
+    ("Lisbon", 16, 0.871035313, 0.066666667, 0.6, False),
+    ("Edinburgh", 14, 0.85657325, 0.142857143, 0.5, False),
+]
+
+
+def test_pinned_on_the_seeded_demo(demo: Engine) -> None:
+    """The demo organisation's figures at a frozen moment, as the straightforward
+    implementation (every figure computed afresh) gave them: faster reads must not move them."""
+    with Session(demo) as session:
+        assert_rows(progression_equity(session, OPERATOR, "department"), BY_DEPARTMENT)
+        assert_rows(progression_equity(session, OPERATOR, "location"), BY_LOCATION)
