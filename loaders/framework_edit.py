@@ -1,6 +1,7 @@
 """Editing a framework from the app: competencies and their level descriptors, pathway levels
-and their requirements, and the mastery settings, with a preview of what a settings change
-would do to people's attained levels before it is saved. For L&D admins (and the operator)
+and their requirements, and the mastery settings (the framework's and a competency's own), with
+a preview of what a settings change would do to people's attained levels (and, for one
+competency, to their mastery of it) before it is saved. For L&D admins (and the operator)
 only: every function here refuses anyone else with `NotPermitted`.
 
 Structural edits go through the framework importer's own write path: the stored framework is
@@ -31,7 +32,7 @@ from data_model.access import NotPermitted, Viewer, visible_people
 from data_model.audit import record_audit
 from data_model.database import serialise_writers
 from data_model.evidence_source import raw_evidence_query, read_raw_evidence
-from data_model.mastery import CompetencyRules, read_evidence, roll_up, weigh
+from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
 from data_model.mastery_methods import (
     CANVAS_METHODS,
     EVIDENCE_METHOD,
@@ -318,14 +319,16 @@ def _apply(
     audit: tuple[str, str, int],
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    **details: Any,
 ) -> FrameworkChanges:
-    """Validate and write the edited document; audit it when something changed."""
+    """Validate and write the edited document; audit it, with any further `details`, when
+    something changed."""
     changes = _write(session, document)
     if changes.changed:
         action, target_type, target_id = audit
         record_audit(
             session, viewer, action, target_type, target_id,
-            before=before, after=after, summary=changes.summary(),
+            before=before, after=after, summary=changes.summary(), **details,
         )  # fmt: skip
     return changes
 
@@ -872,12 +875,21 @@ def settings_differences(before: MasterySettings, after: MasterySettings) -> lis
     return differences
 
 
+SETTING_COLUMNS = ["method", "half_life_days", "minimum_support",
+                   *(f"trust_{kind.value}" for kind in SourceKind)]  # fmt: skip
+"""The columns of `CompetencyRules` that mastery settings decide."""
+
+
 def _rules(
-    session: Session, framework_id: int | None = None, settings: MasterySettings | None = None
+    session: Session,
+    frameworks: Mapping[int, MasterySettings] | None = None,
+    competencies: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> CompetencyRules:
     """Every competency's rules, as `evidence_source.competency_rules` gives them, except that
-    the framework `framework_id` has `settings` in place of its own (competency overrides still
-    on top): the rules a save would bring, without writing anything."""
+    each framework in `frameworks` (by id) has those settings in place of its own, and each
+    competency in `competencies` (by id) those overrides in place of its own: the rules a save
+    would bring, without writing anything. A framework's new settings keep its competencies'
+    own overrides on top, as saving them does."""
     rows = session.execute(
         select(
             Competency.id,
@@ -890,31 +902,29 @@ def _rules(
             Framework.mastery_settings,
         ).join(Framework, Framework.id == Competency.framework_id)
     ).all()
-    proposed = settings.model_dump(mode="json") if settings is not None else None
+    proposed = {owner: settings.model_dump(mode="json")
+                for owner, settings in (frameworks or {}).items()}  # fmt: skip
+    own = competencies or {}
     built = []
     for competency_id, owner, overrides, low, high, proficient, labels, stored in rows:
-        base = proposed if proposed is not None and owner == framework_id else stored
+        base = proposed.get(owner, stored)
+        wanted = dict(own.get(competency_id, overrides) or {})
         built.append(
             {"competency_id": competency_id, "scale_min": low, "scale_max": high,
              "proficient": proficient, "labels": labels,
-             "settings": MasterySettings.merged(base, overrides)}
+             "settings": MasterySettings.merged(base, wanted)}
         )  # fmt: skip
     return CompetencyRules.build(built)
 
 
 @dataclass(frozen=True)
-class SettingsPreview:
-    """What saving `settings` would do, everything else as it is now."""
+class LevelPreview:
+    """Whose attained level a settings change would move, everything else as it is now."""
 
-    framework_id: int
-    settings: MasterySettings
     people: int
     """Active people on a pathway (a job family with levels) that the viewer sees."""
     raised: int
     lowered: int
-    pairs_changed: int
-    """Person x competency pairs whose mastery would move (by 0.01 or more, or to or from no
-    result)."""
     changes: pd.DataFrame
     """One row per person whose attained level would change: person (external id), name,
     job_family, before, before_title, after, after_title."""
@@ -923,47 +933,130 @@ class SettingsPreview:
     def changed(self) -> int:
         return self.raised + self.lowered
 
-    def summary(self) -> str:
+    def levels_summary(self) -> str:
         people = "person's" if self.changed == 1 else "people's"
         return (
             f"{self.changed:,} of {self.people:,} {people} attained level would change "
-            f"({self.raised:,} up, {self.lowered:,} down); mastery would move for "
-            f"{self.pairs_changed:,} person-competency pairs."
+            f"({self.raised:,} up, {self.lowered:,} down)"
         )
+
+    def audit_counts(self) -> dict[str, int]:
+        """What the save's audit entry records of the preview the admin saw."""
+        return {"people_changing_level": self.changed, "people_assessed": self.people}
+
+
+@dataclass(frozen=True)
+class SettingsPreview(LevelPreview):
+    """What saving a framework's `settings` would do, everything else as it is now."""
+
+    framework_id: int
+    settings: MasterySettings
+    pairs_changed: int
+    """Person x competency pairs whose mastery would move (by 0.01 or more, or to or from no
+    result)."""
+
+    def summary(self) -> str:
+        return (
+            f"{self.levels_summary()}; mastery would move for {self.pairs_changed:,} "
+            "person-competency pairs."
+        )
+
+
+@dataclass(frozen=True)
+class CompetencySettingsPreview(LevelPreview):
+    """What saving `overrides` as one competency's own settings would do, everything else as it
+    is now."""
+
+    competency_id: int
+    code: str
+    overrides: dict[str, Any]
+    """The competency's own settings previewed, as `overrides_from_form` gives them."""
+    mastery_changed: int
+    """People (of `people`) whose mastery of the competency would move (by 0.01 or more, or to
+    or from no result)."""
+    proficiency_changed: int
+    """People (of `people`) who would become, or stop being, proficient in it: the engine's
+    met_proficient, mastery at the proficient level with the minimum support behind it."""
+    competency_changes: pd.DataFrame
+    """One row per person whose mastery of it or proficiency would change: person, name,
+    job_family, mastery_before, mastery_after (NaN for no result), proficient_before,
+    proficient_after."""
+
+    def summary(self) -> str:
+        return (
+            f"{self.levels_summary()}; the mastery of {self.code} would move for "
+            f"{self.mastery_changed:,} of them, and {self.proficiency_changed:,} would become "
+            "or stop being proficient in it."
+        )
+
+    def audit_counts(self) -> dict[str, int]:
+        return {
+            **super().audit_counts(),
+            "people_changing_mastery": self.mastery_changed,
+            "people_changing_proficiency": self.proficiency_changed,
+        }
 
 
 CHANGE_COLUMNS = ["person", "name", "job_family", "before", "before_title", "after",
                   "after_title"]  # fmt: skip
+PAIR_CHANGE_COLUMNS = [*PAIR, "mastery_before", "mastery_after", "proficient_before",
+                       "proficient_after", "moved"]  # fmt: skip
+COMPETENCY_CHANGE_COLUMNS = ["person", "name", "job_family", "mastery_before", "mastery_after",
+                             "proficient_before", "proficient_after"]  # fmt: skip
+ASSESSED_COLUMNS = ["person", "name", "job_family_id", "job_family", "before", "after"]
 
 
-def preview_settings_change(
-    session: Session,
-    viewer: Viewer,
-    framework_id: int,
-    settings: MasterySettings,
-    progress: Progress = _no_progress,
-    as_of: datetime | None = None,
-) -> SettingsPreview:
-    """Attained levels now and under `settings`, for everyone the viewer sees, writing nothing.
+@dataclass(frozen=True)
+class _Comparison:
+    """Everyone's attained level and mastery now and under proposed rules."""
+
+    assessed: pd.DataFrame
+    """Per person on a pathway the viewer sees (index person_id): person, name, job_family_id,
+    job_family, before and after (attained levels)."""
+    titles: dict[tuple[int, int], str]
+    """Each level's title by (job_family_id, rank)."""
+    pairs: pd.DataFrame
+    """PAIR_CHANGE_COLUMNS, one row per person x competency whose result would change: moved
+    says whether the mastery would (by MASTERY_STEP or more, or to or from no result); the rest
+    only change whether the person is proficient in it."""
+
+    def levels(self) -> dict[str, Any]:
+        """The `LevelPreview` fields."""
+        assessed = self.assessed
+        moved = assessed[assessed["before"] != assessed["after"]]
+        changes = moved.reset_index().assign(
+            before=lambda frame: frame["before"].astype(int),
+            after=lambda frame: frame["after"].astype(int),
+        )
+        for side in ("before", "after"):
+            changes[f"{side}_title"] = [
+                self.titles.get((int(family), int(rank)), "Below the first level")
+                for family, rank in zip(changes["job_family_id"], changes[side], strict=True)
+            ]
+        return {
+            "people": len(assessed),
+            "raised": int((moved["after"] > moved["before"]).sum()),
+            "lowered": int((moved["after"] < moved["before"]).sum()),
+            "changes": changes.sort_values(["job_family", "name"])[CHANGE_COLUMNS].reset_index(
+                drop=True
+            ),
+        }
+
+
+def _compare(
+    session: Session, viewer: Viewer, proposed: CompetencyRules, progress: Progress, now: datetime
+) -> _Comparison:
+    """Attained levels and mastery under the current rules and under `proposed`, for everyone
+    on a pathway the viewer sees, writing nothing.
 
     Both sides are computed live from the records as of the same moment, so the difference is
     the settings' alone (the materialised table may lag an expiry). People go in chunks by id,
-    as in `rollup.recompute_all`, and each chunk's evidence is read once and weighed twice: the
-    preview costs about one full roll-up (tens of seconds at 10,000 people and a million
-    records), so the page runs it on request, with a progress bar.
+    as in `rollup.recompute_all`; each chunk's evidence is read once, weighed under the current
+    rules, and weighed again only for the competencies whose settings the change touches.
     """
-    ensure_can_edit(viewer)
-    _framework(session, framework_id)
-    now = as_of or datetime.now(UTC)
     current = _rules(session)
-    proposed = _rules(session, framework_id, settings)
+    touched = _touched(current, proposed)
     pathways = _pathways(session)
-    titles = {
-        (int(family), int(rank)): title
-        for family, rank, title in pathways.levels[["job_family_id", "rank", "title"]].itertuples(
-            index=False
-        )
-    }
     ids = session.scalars(
         select(Person.id)
         .where(
@@ -973,7 +1066,7 @@ def preview_settings_change(
         )
         .order_by(Person.id)
     ).all()
-    parts, pairs_changed = [], 0
+    levels, pairs = [], []
     for start in range(0, len(ids), PEOPLE_PER_CHUNK):
         chunk = ids[start : start + PEOPLE_PER_CHUNK]
         people = read_frame(
@@ -990,58 +1083,153 @@ def preview_settings_change(
         )
         raw = read_raw_evidence(session, raw_evidence_query(person_range=(chunk[0], chunk[-1])))
         evidence = read_evidence(raw)
-        before, mastery_before = _attained(people, pathways, evidence, current, now)
-        after, mastery_after = _attained(people, pathways, evidence, proposed, now)
-        pairs_changed += _moved(mastery_before, mastery_after)
-        parts.append(people.set_index("person_id").assign(before=before, after=after))
+        mastery_before = roll_up(weigh(evidence, current, now), current)
+        mastery_after = _remastered(evidence, mastery_before, touched, proposed, now)
+        before = _attained(people, pathways, mastery_before, current, now)
+        after = _attained(people, pathways, mastery_after, proposed, now)
+        pairs.append(_pair_changes(mastery_before, mastery_after))
+        levels.append(people.set_index("person_id").assign(before=before, after=after))
         done = min(len(ids), start + PEOPLE_PER_CHUNK)
         progress(done / max(1, len(ids)), f"{done:,} of {len(ids):,} people")
-    if not parts:
+    if not levels:
         progress(1.0, "No one is on a pathway yet")
-    assessed = pd.concat(parts) if parts else pd.DataFrame(columns=["before", "after"])
-    moved = assessed[assessed["before"] != assessed["after"]]
-    changes = moved.reset_index().assign(
-        before=lambda frame: frame["before"].astype(int),
-        after=lambda frame: frame["after"].astype(int),
+    titles = {
+        (int(family), int(rank)): title
+        for family, rank, title in pathways.levels[["job_family_id", "rank", "title"]].itertuples(
+            index=False
+        )
+    }
+    changed = [frame for frame in pairs if not frame.empty]
+    return _Comparison(
+        assessed=pd.concat(levels) if levels else pd.DataFrame(columns=ASSESSED_COLUMNS),
+        titles=titles,
+        pairs=(
+            pd.concat(changed, ignore_index=True)
+            if changed
+            else pd.DataFrame(columns=PAIR_CHANGE_COLUMNS)
+        ),
     )
-    for side in ("before", "after"):
-        changes[f"{side}_title"] = [
-            titles.get((int(family), int(rank)), "Below the first level")
-            for family, rank in zip(changes["job_family_id"], changes[side], strict=True)
-        ]
-    return SettingsPreview(
-        framework_id=framework_id,
-        settings=settings,
-        people=len(assessed),
-        raised=int((moved["after"] > moved["before"]).sum()),
-        lowered=int((moved["after"] < moved["before"]).sum()),
-        pairs_changed=pairs_changed,
-        changes=changes.sort_values(["job_family", "name"])[CHANGE_COLUMNS].reset_index(drop=True),
-    )
+
+
+def _touched(current: CompetencyRules, proposed: CompetencyRules) -> pd.Index:
+    """The competencies whose settings differ between the two rules."""
+    old = current.frame[SETTING_COLUMNS]
+    new = proposed.frame[SETTING_COLUMNS].reindex(old.index)
+    return old.index[(old != new).any(axis=1)]
+
+
+def _remastered(
+    evidence: pd.DataFrame,
+    mastery: pd.DataFrame,
+    touched: pd.Index,
+    rules: CompetencyRules,
+    now: datetime,
+) -> pd.DataFrame:
+    """`mastery` with the results of the `touched` competencies weighed again under `rules`;
+    every other result depends on its own competency's settings alone, so it stays."""
+    if touched.empty:
+        return mastery
+    kept = mastery[~mastery["competency_id"].isin(touched)]
+    again = evidence[evidence["competency_id"].isin(touched)]
+    fresh = roll_up(weigh(again, rules, now), rules)
+    parts = [frame for frame in (kept, fresh) if not frame.empty]
+    return pd.concat(parts, ignore_index=True) if parts else fresh
 
 
 def _attained(
     people: pd.DataFrame,
     pathways: rules_of.Pathways,
-    evidence: pd.DataFrame,
+    mastery: pd.DataFrame,
     rules: CompetencyRules,
     now: datetime,
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Attained level per person (indexed by person_id), and the mastery behind it."""
-    mastery = roll_up(weigh(evidence, rules, now), rules)
+) -> pd.Series:
+    """Attained level per person (indexed by person_id) from their mastery."""
     assessed = rules_of.assess(people, pathways, mastery, rules, now)
     held = rules_of.held_levels(people, pathways, assessed)
-    return held["attained"].reindex(people["person_id"]).fillna(0), mastery
+    return held["attained"].reindex(people["person_id"]).fillna(0)
 
 
-def _moved(before: pd.DataFrame, after: pd.DataFrame) -> int:
-    keys = ["person_id", "competency_id"]
-    both = before[[*keys, "mastery"]].merge(
-        after[[*keys, "mastery"]], on=keys, how="outer", suffixes=("_before", "_after")
+def _pair_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """PAIR_CHANGE_COLUMNS for the pairs whose mastery would move or whose proficiency would
+    change; a pair without a result is not proficient."""
+    columns = [*PAIR, "mastery", "met_proficient"]
+    both = before[columns].merge(
+        after[columns], on=PAIR, how="outer", suffixes=("_before", "_after")
     )
     old, new = both["mastery_before"].astype(float), both["mastery_after"].astype(float)
-    differs = (old - new).abs() >= MASTERY_STEP - 1e-9
-    return int((differs | (old.isna() != new.isna())).sum())
+    moved = ((old - new).abs() >= MASTERY_STEP - 1e-9) | (old.isna() != new.isna())
+    proficient_before = both["met_proficient_before"].eq(True)
+    proficient_after = both["met_proficient_after"].eq(True)
+    changed = both.assign(
+        mastery_before=old,
+        mastery_after=new,
+        proficient_before=proficient_before,
+        proficient_after=proficient_after,
+        moved=moved,
+    )[moved | (proficient_before != proficient_after)]
+    return changed[PAIR_CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def preview_settings_change(
+    session: Session,
+    viewer: Viewer,
+    framework_id: int,
+    settings: MasterySettings,
+    progress: Progress = _no_progress,
+    as_of: datetime | None = None,
+) -> SettingsPreview:
+    """Attained levels now and under the framework's `settings`, for everyone the viewer sees,
+    writing nothing. The preview costs about one full roll-up (tens of seconds at 10,000 people
+    and a million records), so the page runs it on request, with a progress bar."""
+    ensure_can_edit(viewer)
+    _framework(session, framework_id)
+    proposed = _rules(session, frameworks={framework_id: settings})
+    comparison = _compare(session, viewer, proposed, progress, as_of or datetime.now(UTC))
+    return SettingsPreview(
+        framework_id=framework_id,
+        settings=settings,
+        pairs_changed=int(comparison.pairs["moved"].sum()),
+        **comparison.levels(),
+    )
+
+
+def preview_competency_settings(
+    session: Session,
+    viewer: Viewer,
+    competency_id: int,
+    overrides: Mapping[str, Any],
+    progress: Progress = _no_progress,
+    as_of: datetime | None = None,
+) -> CompetencySettingsPreview:
+    """Attained levels, and the mastery of the competency, now and with `overrides` (as
+    `overrides_from_form` gives them; {} follows the framework in everything) as its own
+    settings, for everyone on a pathway the viewer sees, writing nothing.
+
+    The save recomputes the competency for everyone with evidence of it; the preview counts
+    those on a pathway, whose levels it can move. It reads everyone's evidence, as a framework
+    preview does, since a level rests on every competency, but weighs only this competency's
+    twice.
+    """
+    ensure_can_edit(viewer)
+    competency = _competency(session, competency_id)
+    wanted = dict(overrides)
+    proposed = _rules(session, competencies={competency_id: wanted})
+    comparison = _compare(session, viewer, proposed, progress, as_of or datetime.now(UTC))
+    pairs = comparison.pairs[comparison.pairs["competency_id"] == competency_id]
+    people = comparison.assessed[["person", "name", "job_family"]]
+    changes = pairs.merge(people, left_on="person_id", right_index=True).sort_values(
+        ["job_family", "name"]
+    )
+    flipped = changes["proficient_before"] != changes["proficient_after"]
+    return CompetencySettingsPreview(
+        competency_id=competency_id,
+        code=competency.code,
+        overrides=wanted,
+        mastery_changed=int(changes["moved"].sum()),
+        proficiency_changed=int(flipped.sum()),
+        competency_changes=changes[COMPETENCY_CHANGE_COLUMNS].reset_index(drop=True),
+        **comparison.levels(),
+    )
 
 
 @dataclass(frozen=True)
@@ -1079,9 +1267,7 @@ def save_settings(
             return SettingsSaved(changed=False, before=before, after=before, rollup=None)
         framework.mastery_settings = after
         expected = (
-            {"people_changing_level": preview.changed, "people_assessed": preview.people}
-            if preview is not None and preview.settings == settings
-            else {}
+            preview.audit_counts() if preview is not None and preview.settings == settings else {}
         )
         record_audit(
             session, viewer, "framework.settings.update", "framework", framework_id,
@@ -1136,10 +1322,12 @@ def save_competency_settings(
     competency_id: int,
     overrides: Mapping[str, Any],
     progress: Progress = _no_progress,
+    preview: CompetencySettingsPreview | None = None,
 ) -> CompetencySettingsSaved:
     """Store a competency's own settings (as `overrides_from_form` gives them; {} follows the
-    framework in everything) with an audit entry, and recompute its mastery for everyone with
-    evidence of it or a result for it.
+    framework in everything) with an audit entry (before, after and, when one was shown for
+    these settings, the preview's counts), and recompute its mastery for everyone with evidence
+    of it or a result for it.
 
     All in one transaction under the writers' lock, unlike a framework's settings: only one
     competency's pairs are recomputed, a small part of a full recompute, and the mastery table
@@ -1155,7 +1343,13 @@ def save_competency_settings(
         before, after = entry["mastery"], dict(overrides)
         entry["mastery"] = after
         audit = ("framework.competency.settings.update", "competency", competency_id)
-        changes = _apply(session, viewer, document, audit, before, after)
+        shown = (
+            preview is not None
+            and preview.competency_id == competency_id
+            and preview.overrides == after
+        )
+        expected = preview.audit_counts() if shown else {}
+        changes = _apply(session, viewer, document, audit, before, after, **expected)
         if not changes.changed:
             return CompetencySettingsSaved(changes=changes, people=0, pairs=0)
         people, pairs = _recompute_competency(session, competency_id, progress)

@@ -1,5 +1,5 @@
 """Adding and removing competencies and pathway levels, and a competency's own mastery
-settings, through `loaders.framework_edit`, on both backends.
+settings (previewed, then saved), through `loaders.framework_edit`, on both backends.
 
 A removal must lose nothing but what it names: it is refused, with nothing changed, while
 records, goals, catalogue activities or people's titles point at what would go.
@@ -26,6 +26,8 @@ from data_model.models import (
     Person,
 )
 from data_model.queries import demo_personas
+from data_model.queries.mastery import people_mastery
+from data_model.queries.progress import _evaluate, _people
 from data_model.rollup import recompute_all
 from loaders import framework_edit
 from loaders.demo import seed_demo_organisation
@@ -458,6 +460,136 @@ def test_a_competency_setting_recomputes_that_competency_alone(demo) -> None:
     assert {row[0] for row in mastery_rows(engine, own).values()} == {"evidence"}
 
 
+def attained_levels(engine: Engine) -> dict[str, int | None]:
+    """Everyone's attained level as the pages read it: from the materialised mastery."""
+    with Session(engine) as session:
+        people = _people(session, select(Person.id))
+        return {
+            progress.person: progress.attained_level
+            for progress in _evaluate(session, people, None, history=False)
+        }
+
+
+def stored_mastery(engine: Engine, admin: Viewer, competency: int) -> dict[str, tuple[float, bool]]:
+    """Each person's mastery of the competency and whether they are proficient in it, by
+    external id, as the pages read it: from the materialised mastery."""
+    with Session(engine) as session:
+        people = dict(session.execute(select(Person.id, Person.external_id)).all())
+        mastery = people_mastery(session, admin, list(people), competency_id=competency)
+    return {
+        people[person]: (value, bool(met))
+        for person, value, met in mastery[["person_id", "mastery", "met_proficient"]].itertuples(
+            index=False
+        )
+    }
+
+
+def people_on_a_pathway(engine: Engine) -> set[str]:
+    """Whom a preview assesses: active people whose job family has levels."""
+    with Session(engine) as session:
+        return set(
+            session.scalars(
+                select(Person.external_id).where(
+                    Person.active.is_(True),
+                    Person.job_family_id.in_(select(PathwayLevel.job_family_id)),
+                )
+            )
+        )
+
+
+def result(mastery: float, proficient: bool) -> tuple[float, bool] | None:
+    """A preview row's side as `stored_mastery` gives it: None for no result."""
+    return None if mastery != mastery else (mastery, bool(proficient))
+
+
+def changed_result(before: tuple[float, bool] | None, after: tuple[float, bool] | None) -> bool:
+    """Whether mastery moved by 0.01 or more (or to or from no result), or proficiency changed."""
+    if before is None or after is None:
+        return before != after
+    return abs(before[0] - after[0]) >= 0.01 - 1e-9 or before[1] != after[1]
+
+
+def test_a_competency_settings_preview_foretells_what_saving_does(demo) -> None:
+    engine, admin, _ = demo
+    own = competency_id(engine, "DA-SQL")
+    faster = {"half_life_days": 30.0}
+    mastery_before = mastery_rows(engine)
+    levels_before = attained_levels(engine)
+    assessed = people_on_a_pathway(engine)
+    audited = audit_count(engine)
+
+    with Session(engine) as session:
+        unchanged = framework_edit.preview_competency_settings(session, admin, own, {})
+        preview = framework_edit.preview_competency_settings(session, admin, own, faster)
+
+    assert (unchanged.changed, unchanged.mastery_changed, unchanged.proficiency_changed) == (
+        0, 0, 0,
+    )  # fmt: skip
+    assert unchanged.competency_changes.empty
+    assert preview.people == unchanged.people == len(assessed)
+    assert (preview.code, preview.overrides) == ("DA-SQL", faster)
+    assert preview.changed > 0
+    assert preview.changed == len(preview.changes) == preview.raised + preview.lowered
+    assert preview.mastery_changed > 0
+    assert preview.proficiency_changed > 0
+    listed = preview.competency_changes
+    assert len(listed) <= preview.mastery_changed + preview.proficiency_changed
+    assert (listed["proficient_before"] != listed["proficient_after"]).sum() == (
+        preview.proficiency_changed
+    )
+    assert mastery_rows(engine) == mastery_before
+    assert audit_count(engine) == audited
+    with Session(engine) as session:
+        assert session.get(Competency, own).mastery_settings == {}
+    for row in preview.changes.itertuples():
+        assert levels_before[row.person] == row.before
+    now = stored_mastery(engine, admin, own)
+    for row in listed.itertuples():
+        assert not changed_result(now.get(row.person), result(row.mastery_before,
+                                                              row.proficient_before))  # fmt: skip
+
+    framework_edit.save_competency_settings(engine, admin, own, faster, preview=preview)
+
+    levels_after = attained_levels(engine)
+    moved = {person for person in levels_before if levels_before[person] != levels_after[person]}
+    assert moved == set(preview.changes["person"])
+    for row in preview.changes.itertuples():
+        assert levels_after[row.person] == row.after
+    after = stored_mastery(engine, admin, own)
+    changed = {
+        person
+        for person in set(now) | set(after)
+        if person in assessed and changed_result(now.get(person), after.get(person))
+    }
+    assert changed == set(listed["person"])
+    for row in listed.itertuples():
+        assert not changed_result(after.get(row.person), result(row.mastery_after,
+                                                                row.proficient_after))  # fmt: skip
+    [entry] = audit_entries(engine, "framework.competency.settings.update")
+    assert entry.details["after"] == faster
+    assert entry.details["people_changing_level"] == preview.changed
+    assert entry.details["people_assessed"] == preview.people
+    assert entry.details["people_changing_mastery"] == preview.mastery_changed
+    assert entry.details["people_changing_proficiency"] == preview.proficiency_changed
+
+
+def test_a_save_records_only_the_counts_of_a_preview_of_what_it_saves(demo) -> None:
+    engine, admin, _ = demo
+    own = competency_id(engine, "DA-SQL")
+    with Session(engine) as session:
+        preview = framework_edit.preview_competency_settings(
+            session, admin, own, {"half_life_days": 30.0}
+        )
+
+    framework_edit.save_competency_settings(
+        engine, admin, own, {"half_life_days": 60.0}, preview=preview
+    )
+
+    [entry] = audit_entries(engine, "framework.competency.settings.update")
+    assert entry.details["after"] == {"half_life_days": 60.0}
+    assert "people_changing_level" not in entry.details
+
+
 def test_overrides_from_the_form_keep_only_the_values_given() -> None:
     assert overrides_from_form(
         "weighted_average", 70, None, 0.8, {"self_report": 0.1, "assessment": None}
@@ -511,6 +643,8 @@ def test_only_ld_admins_may_add_or_remove(demo, role: str) -> None:
             call(session)
     with pytest.raises(NotPermitted):
         framework_edit.save_competency_settings(engine, viewer, sql, {"method": "latest"})
+    with pytest.raises(NotPermitted), Session(engine) as session:
+        framework_edit.preview_competency_settings(session, viewer, sql, {"method": "latest"})
     assert competency_id(engine, "DA-ETH") is None
     assert family(engine, "DATA")[1] == levels
     assert audit_count(engine) == audited
