@@ -1,8 +1,9 @@
 """Framework: browse and edit competencies, level descriptors, pathway levels and requirements,
 and the mastery settings, with a preview of whose attained level a settings change would move
 before it is saved. Competencies and a job family's top level can be added and removed, and a
-competency can have mastery settings of its own. For L&D admins; `loaders.framework_edit`
-refuses everyone else and holds every rule (what may be removed, what is recomputed).
+competency can have mastery settings of its own, previewed the same way before they are saved.
+For L&D admins; `loaders.framework_edit` refuses everyone else and holds every rule (what may be
+removed, what is recomputed).
 """
 
 from collections.abc import Mapping
@@ -12,12 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from data_model.mastery_methods import PARAMETER_DEFAULTS, parse_method
+from data_model.mastery_settings import MasterySettings
 from data_model.models import CompetencyCategory, SourceKind
 from loaders.framework_edit import (
     METHODS,
     CompetencyRemoved,
+    CompetencySettingsPreview,
     EditRefused,
     FrameworkOutline,
+    LevelPreview,
     overrides_from_form,
     settings_differences,
     settings_from_form,
@@ -30,6 +34,8 @@ from ui.imports import progress_bar
 
 PREVIEW_KEY = "framework_preview"
 """The settings preview last asked for: a `SettingsPreview`."""
+COMPETENCY_PREVIEW_KEY = "framework_competency_preview"
+"""The preview of a competency's own settings last asked for: a `CompetencySettingsPreview`."""
 FLASH_KEY = "framework_flash"
 """A message for the next run, after a save reran the page: (section, text)."""
 SELECT_KEY = "framework_select"
@@ -238,8 +244,9 @@ def competency_settings_form(outline: FrameworkOutline, competency_id: int, code
     with st.expander(title, icon=":material/tune:"):
         st.caption(
             "A value set here overrides the framework's for this competency alone; a blank one "
-            "follows the framework's (shown greyed), now and after it changes. Saving "
-            "recomputes this competency's mastery for everyone with evidence of it."
+            "follows the framework's (shown greyed), now and after it changes. Preview a "
+            "change first; saving it recomputes this competency's mastery for everyone with "
+            "evidence of it."
         )
         current = parse_method(own["method"]) if "method" in own else None
         framework_method = METHOD_LABELS[framework.parsed_method.name]
@@ -289,13 +296,14 @@ def competency_settings_form(outline: FrameworkOutline, competency_id: int, code
                 )
                 for position, kind in enumerate(SourceKind)
             }
-            submitted = st.form_submit_button("Save and recompute its mastery")
+            submitted = st.form_submit_button("Preview its new settings")
         if submitted:
-            save_competency_settings(competency_id, code, method, parameter, half_life, minimum,
-                                     trust)  # fmt: skip
+            preview_competency_settings(competency_id, code, method, parameter, half_life,
+                                        minimum, trust)  # fmt: skip
+        competency_preview_part(outline, competency_id)
 
 
-def save_competency_settings(
+def preview_competency_settings(
     competency_id: int,
     code: str,
     method: str,
@@ -306,18 +314,99 @@ def save_competency_settings(
 ) -> None:
     try:
         overrides = overrides_from_form(method or None, parameter, half_life, minimum, trust)
+        working = f"Working out everyone's level with these settings for {as_text(code)}"
+        with progress_bar(working) as bar:
+            st.session_state[COMPETENCY_PREVIEW_KEY] = data.preview_competency_settings(
+                context, competency_id, overrides, bar
+            )
+    except EditRefused as error:
+        st.error(as_text(error), icon=":material/error:")
+
+
+def competency_preview_part(outline: FrameworkOutline, competency_id: int) -> None:
+    preview: CompetencySettingsPreview | None = st.session_state.get(COMPETENCY_PREVIEW_KEY)
+    if preview is None or preview.competency_id != competency_id:
+        st.caption(
+            "Preview a change to see whose level and mastery of it would move before you save "
+            "it. The preview reads everyone's evidence, so in a large organisation it takes "
+            "up to a minute."
+        )
+        return
+    code = as_text(preview.code)
+    own = outline.overrides.get(competency_id, {})
+    if preview.overrides == own:
+        st.info(
+            f"These are already the settings of {code}: there is nothing to save.",
+            icon=":material/info:",
+        )
+        return
+    st.markdown(f"**Preview for {code}**")
+    level_counts(preview)
+    counts = st.columns(4)
+    counts[0].metric("Mastery would move", f"{preview.mastery_changed:,}")
+    counts[1].metric("Proficiency would change", f"{preview.proficiency_changed:,}")
+    framework = outline.settings.model_dump(mode="json")
+    differences = settings_differences(
+        MasterySettings.merged(framework, own), MasterySettings.merged(framework, preview.overrides)
+    )
+    against = (
+        f"Against its current settings ({'; '.join(differences)})"
+        if differences
+        else "With the same settings in effect, now its own rather than the framework's"
+    )
+    st.write(f"{against}: {as_text(preview.summary())}")
+    level_changes_table(preview)
+    if not preview.competency_changes.empty:
+        st.dataframe(
+            preview.competency_changes,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "person": st.column_config.TextColumn("Person"),
+                "name": st.column_config.TextColumn("Name"),
+                "job_family": st.column_config.TextColumn("Job family"),
+                "mastery_before": st.column_config.NumberColumn("Mastery now", format="%.2f"),
+                "mastery_after": st.column_config.NumberColumn("Mastery after", format="%.2f"),
+                "proficient_before": st.column_config.CheckboxColumn("Proficient now"),
+                "proficient_after": st.column_config.CheckboxColumn("Proficient after"),
+            },
+        )
+        st.caption(
+            f"Everyone whose mastery of {code}, or whether they are proficient in it, would "
+            "change, by job family and name. A blank mastery is no result."
+        )
+    save, discard = st.columns([1, 3])
+    if save.button(
+        "Save and recompute its mastery",
+        type="primary",
+        key=f"framework_competency_settings_save_{competency_id}",
+    ):
+        save_competency_settings(preview)
+    if discard.button(
+        "Discard the preview", key=f"framework_competency_settings_discard_{competency_id}"
+    ):
+        del st.session_state[COMPETENCY_PREVIEW_KEY]
+        st.rerun()
+
+
+def save_competency_settings(preview: CompetencySettingsPreview) -> None:
+    code = as_text(preview.code)
+    try:
         with progress_bar(f"Recomputing the mastery of {code}") as progress:
-            saved = data.save_competency_settings(context, competency_id, overrides, progress)
+            saved = data.save_competency_settings(
+                context, preview.competency_id, preview.overrides, progress, preview
+            )
     except EditRefused as error:
         st.error(as_text(error), icon=":material/error:")
         return
+    del st.session_state[COMPETENCY_PREVIEW_KEY]
     people = "person" if saved.people == 1 else "people"
     flash(
         "competency",
-        f"Mastery settings of {as_text(code)} saved; its mastery was recomputed for "
+        f"Mastery settings of {code} saved; its mastery was recomputed for "
         f"{saved.people:,} {people}."
         if saved.changes.changed
-        else f"Nothing changed: these were already the settings of {as_text(code)}.",
+        else f"Nothing changed: these were already the settings of {code}.",
     )
     st.rerun()
 
@@ -668,29 +757,10 @@ def preview_part(outline: FrameworkOutline) -> None:
     if preview.settings == outline.settings:
         st.info("These are the current settings: there is nothing to save.", icon=":material/info:")
         return
-    counts = st.columns(4)
-    counts[0].metric("People on a pathway", f"{preview.people:,}")
-    counts[1].metric("Level would change", f"{preview.changed:,}")
-    counts[2].metric("Would move up", f"{preview.raised:,}")
-    counts[3].metric("Would move down", f"{preview.lowered:,}")
+    level_counts(preview)
     differences = settings_differences(outline.settings, preview.settings)
     st.write(f"Against the current settings ({'; '.join(differences)}): {preview.summary()}")
-    if not preview.changes.empty:
-        st.dataframe(
-            preview.changes,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "person": st.column_config.TextColumn("Person"),
-                "name": st.column_config.TextColumn("Name"),
-                "job_family": st.column_config.TextColumn("Job family"),
-                "before": st.column_config.NumberColumn("Level now"),
-                "before_title": st.column_config.TextColumn("Title now"),
-                "after": st.column_config.NumberColumn("Level after"),
-                "after_title": st.column_config.TextColumn("Title after"),
-            },
-        )
-        st.caption("Everyone whose attained level would change, by job family and name.")
+    level_changes_table(preview)
     save, discard = st.columns([1, 3])
     if save.button("Save and recompute mastery", type="primary", key="framework_settings_save"):
         with progress_bar("Recomputing mastery") as progress:
@@ -710,6 +780,34 @@ def preview_part(outline: FrameworkOutline) -> None:
     if discard.button("Discard the preview", key="framework_settings_discard"):
         del st.session_state[PREVIEW_KEY]
         st.rerun()
+
+
+def level_counts(preview: LevelPreview) -> None:
+    counts = st.columns(4)
+    counts[0].metric("People on a pathway", f"{preview.people:,}")
+    counts[1].metric("Level would change", f"{preview.changed:,}")
+    counts[2].metric("Would move up", f"{preview.raised:,}")
+    counts[3].metric("Would move down", f"{preview.lowered:,}")
+
+
+def level_changes_table(preview: LevelPreview) -> None:
+    if preview.changes.empty:
+        return
+    st.dataframe(
+        preview.changes,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "person": st.column_config.TextColumn("Person"),
+            "name": st.column_config.TextColumn("Name"),
+            "job_family": st.column_config.TextColumn("Job family"),
+            "before": st.column_config.NumberColumn("Level now"),
+            "before_title": st.column_config.TextColumn("Title now"),
+            "after": st.column_config.NumberColumn("Level after"),
+            "after_title": st.column_config.TextColumn("Title after"),
+        },
+    )
+    st.caption("Everyone whose attained level would change, by job family and name.")
 
 
 # The page -----------------------------------------------------------------------------------

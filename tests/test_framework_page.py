@@ -601,29 +601,55 @@ def test_removing_a_competency_refuses_one_with_records_and_removes_a_new_one(
     assert len(audit_entries(demo_engine, "framework.competency.remove")) == 1
 
 
-def test_a_competency_own_settings_are_saved_and_its_mastery_recomputed(
+def test_a_competency_own_settings_are_previewed_then_saved_and_its_mastery_recomputed(
     monkeypatch: pytest.MonkeyPatch, demo_url: str, demo_engine: Engine
 ) -> None:
+    wanted = {"method": "highest", "half_life_days": 30.0, "trust": {"self_report": 0.0}}
     with Session(demo_engine) as session:
         own = session.scalar(select(Competency.id).where(Competency.code == "DA-SQL"))
+        admin = demo_personas(session)["ld_admin"]
+        expected = framework_edit.preview_competency_settings(session, admin, own, wanted)
+    assert expected.changed > 0
+    assert expected.mastery_changed > 0
     at = open_framework_page(monkeypatch, demo_url)
     at.selectbox(key="framework_competency").set_value(own)
     rerun(at)
 
     by_label(at.selectbox, "Method for DA-SQL").set_value("highest")
     by_label(at.number_input, "Half-life in days for DA-SQL").set_value(0.0)
-    by_label(at.button, "Save and recompute its mastery").click()
+    by_label(at.button, "Preview its new settings").click()
     rerun(at)
 
     assert [plain(error.value) for error in at.error] == [
         "Half-life: Input should be greater than 0."
     ]
+    assert not [metric for metric in at.metric if metric.label == "Level would change"]
+
+    by_label(at.number_input, "Half-life in days for DA-SQL").set_value(30.0)
+    at.number_input(key=f"framework_competency_settings_{own}_trust_self_report").set_value(0.0)
+    by_label(at.button, "Preview its new settings").click()
+    rerun(at)
+
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Level would change"] == str(expected.changed)
+    assert metrics["Would move down"] == str(expected.lowered)
+    assert metrics["Mastery would move"] == str(expected.mastery_changed)
+    assert metrics["Proficiency would change"] == str(expected.proficiency_changed)
+    [said] = [plain(text.value) for text in at.markdown if "attained level" in text.value]
+    assert said == (
+        "Against its current settings (method evidence → highest; half-life 365 → 30 days; "
+        f"trust in self report 0.3 → 0): {expected.summary()}"
+    )
+    [levels] = [table.value for table in at.dataframe if "before_title" in table.value]
+    [mastery] = [table.value for table in at.dataframe if "mastery_before" in table.value]
+    assert levels["person"].tolist() == expected.changes["person"].tolist()
+    assert mastery["person"].tolist() == expected.competency_changes["person"].tolist()
+    assert not audit_entries(demo_engine, "framework.competency.settings.update")
     with Session(demo_engine) as session:
         assert session.get(Competency, own).mastery_settings == {}
+        assert set(session.scalars(select(MasteryScore.method).distinct())) == {"evidence"}
 
-    by_label(at.number_input, "Half-life in days for DA-SQL").set_value(180.0)
-    at.number_input(key=f"framework_competency_settings_{own}_trust_self_report").set_value(0.0)
-    by_label(at.button, "Save and recompute its mastery").click()
+    at.button(key=f"framework_competency_settings_save_{own}").click()
     rerun(at)
 
     [done] = [plain(success.value) for success in at.success]
@@ -631,11 +657,7 @@ def test_a_competency_own_settings_are_saved_and_its_mastery_recomputed(
         r"Mastery settings of DA-SQL saved; its mastery was recomputed for \d+ people\.", done
     )
     with Session(demo_engine) as session:
-        assert session.get(Competency, own).mastery_settings == {
-            "method": "highest",
-            "half_life_days": 180.0,
-            "trust": {"self_report": 0.0},
-        }
+        assert session.get(Competency, own).mastery_settings == wanted
         methods = dict(
             session.execute(
                 select(MasteryScore.competency_id == own, MasteryScore.method).distinct()
@@ -644,8 +666,11 @@ def test_a_competency_own_settings_are_saved_and_its_mastery_recomputed(
     assert methods == {True: "highest", False: "evidence"}
     assert by_label(at.selectbox, "Method for DA-SQL").value == "highest"
     assert by_label(at.number_input, "Minimum support for DA-SQL").value is None
-    assert [entry.details["after"]["method"] for entry in audit_entries(
-        demo_engine, "framework.competency.settings.update")] == ["highest"]  # fmt: skip
+    [entry] = audit_entries(demo_engine, "framework.competency.settings.update")
+    assert entry.details["after"] == wanted
+    assert entry.details["people_changing_level"] == expected.changed
+    assert entry.details["people_changing_mastery"] == expected.mastery_changed
+    assert not [metric for metric in at.metric if metric.label == "Level would change"]
     assert any("DA-SQL" in plain(caption.value) for caption in at.caption
                if "override some of these settings" in caption.value)  # fmt: skip
 

@@ -17,6 +17,7 @@ from data_model.mastery_settings import MasterySettings
 from loaders import framework_edit
 from loaders.framework_edit import (
     CompetencyRemoved,
+    CompetencySettingsPreview,
     CompetencySettingsSaved,
     FrameworkOutline,
     SettingsPreview,
@@ -93,12 +94,27 @@ def remove_competency(context: PageContext, competency_id: int) -> CompetencyRem
     )
 
 
-def save_competency_settings(
+def preview_competency_settings(
     context: PageContext, competency_id: int, overrides: Mapping[str, Any], progress: Progress
+) -> CompetencySettingsPreview:
+    """Not cached: a preview is asked for once per click, and the page keeps it."""
+    with session_for(context.database_url) as session:
+        return framework_edit.preview_competency_settings(
+            session, context.viewer, competency_id, overrides, progress
+        )
+
+
+def save_competency_settings(
+    context: PageContext,
+    competency_id: int,
+    overrides: Mapping[str, Any],
+    progress: Progress,
+    shown: CompetencySettingsPreview | None,
 ) -> CompetencySettingsSaved:
     saved = framework_edit.save_competency_settings(
-        engine_for(context.database_url), context.viewer, competency_id, overrides, progress
-    )
+        engine_for(context.database_url), context.viewer, competency_id, overrides, progress,
+        shown,
+    )  # fmt: skip
     st.cache_data.clear()
     return saved
 
