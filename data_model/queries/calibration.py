@@ -9,7 +9,9 @@ own share of the person's evidence:
   courses, projects, peers.
 
 So the self side is the recency-weighted reading of the self-ratings and the other side is
-mastery without them, on the same scale. gap = self - others; a gap of at least half a level
+mastery without them, on the same scale. Only the competencies someone rated themselves on can
+be compared, so the other side reads just those (person, competency) pairs: in SQL, a fraction
+of everyone's evidence. gap = self - others; a gap of at least half a level
 (ratings come in half steps) either way is "high" or "low", else "aligned". Only competencies
 with both sides are listed. Self-ratings are signals, never proof: this is the one place they
 are shown on their own.
@@ -20,13 +22,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, select, tuple_, union, union_all
 from sqlalchemy.orm import Session
 
 from data_model.access import OPERATOR, Viewer, ensure_can_view, visible_people
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
-from data_model.mastery import PAIR, SOURCE_KINDS, VERIFICATIONS, read_evidence, roll_up, weigh
-from data_model.models import Competency, Person, SourceKind, Verification
+from data_model.mastery import PAIR, read_evidence, roll_up, weigh
+from data_model.models import (
+    ActivityCompetency,
+    Competency,
+    LearningRecord,
+    Person,
+    SourceKind,
+    Verification,
+)
 from data_model.queries.evidence import read_frame
 from data_model.queries.groups import group_ids
 
@@ -43,18 +52,67 @@ def _direction(gap: np.ndarray) -> list[str]:
     ).tolist()
 
 
+def _rated_pairs(ids: Select | list[int]) -> CompoundSelect:
+    """Every (person, competency) of the people with a self-report that is evidence of it,
+    read leanly."""
+    self_report = and_(
+        LearningRecord.source_kind == SourceKind.SELF_REPORT,
+        LearningRecord.verification != Verification.DECLINED,
+        _person(ids).in_(ids),
+    )
+    named = select(LearningRecord.person_id, LearningRecord.competency_id).where(
+        self_report, LearningRecord.competency_id.is_not(None)
+    )
+    tagged = (
+        select(LearningRecord.person_id, ActivityCompetency.competency_id)
+        .join(ActivityCompetency, ActivityCompetency.activity_id == LearningRecord.activity_id)
+        .where(self_report, LearningRecord.competency_id.is_(None))
+    )
+    return union(named, tagged)
+
+
+def _person(ids: Select | list[int]) -> ColumnElement[int]:
+    """The record's person to match `ids` with. Among a large group (a subquery of people),
+    `person_id + 0` keeps SQLite finding the self-reports by their source kind's index rather
+    than looking up every person's records, several times faster."""
+    return LearningRecord.person_id if isinstance(ids, list) else LearningRecord.person_id + 0
+
+
+def _side_queries(ids: Select | list[int]) -> tuple[CompoundSelect, CompoundSelect]:
+    """The raw evidence of each side: the people's self-reports, and the rest less what is
+    pending, of only the (person, competency) pairs with a self-report (no other pair has both
+    sides)."""
+    parts = raw_evidence_query().selects
+    own = union_all(*(
+        part.where(LearningRecord.source_kind == SourceKind.SELF_REPORT, _person(ids).in_(ids))
+        for part in parts
+    ))  # fmt: skip
+    others = union_all(*(
+        part.where(
+            LearningRecord.source_kind != SourceKind.SELF_REPORT,
+            LearningRecord.verification != Verification.PENDING,
+            LearningRecord.person_id.in_(ids),
+            tuple_(LearningRecord.person_id, part.selected_columns.competency_id).in_(
+                _rated_pairs(ids)
+            ),
+        )
+        for part in parts
+    ))  # fmt: skip
+    return own, others
+
+
 def _calibrate(session: Session, ids: Select | list[int]) -> pd.DataFrame:
     """Per person and competency with both sides: PAIR + PERSON_COLUMNS."""
     rules = competency_rules(session)
-    evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
-    if evidence.empty:
+    own_query, others_query = _side_queries(ids)
+    own_evidence = read_evidence(read_raw_evidence(session, own_query))
+    if own_evidence.empty:
         return pd.DataFrame(columns=["person_id", "competency_id", *PERSON_COLUMNS])
-    weighted = weigh(evidence, rules, datetime.now(UTC))
-    is_self = weighted["source_kind"] == SOURCE_KINDS.index(SourceKind.SELF_REPORT)
-    pending = weighted["verification"] == VERIFICATIONS.index(Verification.PENDING)
+    others_evidence = read_evidence(read_raw_evidence(session, others_query))
+    now = datetime.now(UTC)
     columns = [*PAIR, "mastery", "support", "evidence_count"]
-    own = roll_up(weighted[is_self], rules)[columns]
-    others = roll_up(weighted[~is_self & ~pending], rules)[columns]
+    own = roll_up(weigh(own_evidence, rules, now), rules)[columns]
+    others = roll_up(weigh(others_evidence, rules, now), rules)[columns]
     both = own.merge(others, on=PAIR, suffixes=("_self", "_others")).dropna(
         subset=["mastery_self", "mastery_others"]
     )
@@ -104,15 +162,17 @@ def group_calibration(
     frame = _calibrate(session, ids)
     if frame.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS)
-    grouped = frame.groupby(["competency", "name"])
-    summary = pd.DataFrame(
-        {
-            "people": grouped["person_id"].nunique(),
-            "mean_gap": grouped["gap"].mean(),
-            "share_high": grouped["direction"].agg(lambda values: (values == "high").mean()),
-            "share_low": grouped["direction"].agg(lambda values: (values == "low").mean()),
-        }
-    ).reset_index()
+    summary = (
+        frame.assign(high=frame["direction"] == "high", low=frame["direction"] == "low")
+        .groupby(["competency", "name"])
+        .agg(
+            people=("person_id", "nunique"),
+            mean_gap=("gap", "mean"),
+            share_high=("high", "mean"),
+            share_low=("low", "mean"),
+        )
+        .reset_index()
+    )
     order = summary["mean_gap"].abs().sort_values(ascending=False, kind="stable").index
     return summary.loc[order, GROUP_COLUMNS].reset_index(drop=True)
 
