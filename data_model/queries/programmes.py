@@ -24,6 +24,7 @@ comparison figures are left out too when fewer than MINIMUM_GROUP comparison peo
 """
 
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -85,10 +86,12 @@ def _gains(
 
 
 def _completions(session: Session, viewer: Viewer, since: datetime) -> pd.DataFrame:
+    """person_id, activity_id and day (datetime64[D]) of each completion or pass since then,
+    read straight from the cursor."""
     statement = select(
         LearningRecord.person_id,
         LearningRecord.activity_id,
-        type_coerce(LearningRecord.occurred_at, String()).label("occurred_at"),
+        type_coerce(LearningRecord.occurred_at, String()),
     ).where(
         LearningRecord.person_id.in_(group_ids(viewer)),
         LearningRecord.activity_id.is_not(None),
@@ -96,9 +99,80 @@ def _completions(session: Session, viewer: Viewer, since: datetime) -> pd.DataFr
         LearningRecord.verification != Verification.DECLINED,
         LearningRecord.occurred_at >= since,
     )
-    frame = read_frame(session, statement)
-    frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.date
-    return frame
+    rows = session.execute(statement).all()
+    person, activity, occurred = zip(*rows, strict=True) if rows else ((), (), ())
+    shown = pd.to_datetime(pd.Series(occurred, dtype=object), utc=True, format="ISO8601")
+    return pd.DataFrame(
+        {
+            "person_id": np.asarray(person, dtype=np.int64),
+            "activity_id": np.asarray(activity, dtype=np.int64),
+            "day": shown.dt.tz_localize(None).dt.floor("D").to_numpy("datetime64[D]"),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """The people's comparison cells and the windows, as arrays for comparing whole groups."""
+
+    cell: np.ndarray
+    """Per person: their (job family, title level) group, -1 without both."""
+    first: np.ndarray
+    """Per window: the first day of its month (datetime64[D])."""
+    end: np.ndarray
+    """Per window: its last day (datetime64[D])."""
+    month: dict[int, int]
+    """year * 12 + month - 1 of a window's month -> the window."""
+
+
+@dataclass
+class _Comparison:
+    """What one activity (or a kind, pooled) contributes to its row."""
+
+    gains: list[float]
+    compared: list[float]
+    contributing: np.ndarray
+    """Per person: counted in a comparison group that someone's figure used."""
+
+
+def _compare(per_person: np.ndarray, taken: pd.DataFrame, windows: _Windows) -> _Comparison:
+    """Participants' gains and their comparison groups' mean gains, in participant order.
+
+    `per_person`: people x windows, the mean gain over the activity's competencies; `taken`:
+    its completions by the people (position, day). A participant counts in the window of
+    the month of their first completion; their comparison group is the people of their cell
+    with a gain in that window who did not complete the activity from the start of that month
+    to the window's end."""
+    first = taken.sort_values("day").drop_duplicates("person_id")
+    months = first["day"].to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    window = np.array([windows.month.get(int(month), -1) for month in months], dtype=np.int64)
+    positions = first["position"].to_numpy()
+    known = window >= 0
+    known[known] = ~np.isnan(per_person[positions[known], window[known]])
+    positions, window = positions[known], window[known]
+    contributing = np.zeros(len(per_person), dtype=bool)
+    cell = windows.cell[positions]
+    days = taken["day"].to_numpy()
+    taken_positions = taken["position"].to_numpy()
+    cells = int(windows.cell.max()) + 1
+    mean_of: dict[tuple[int, int], float] = {}
+    for k in np.unique(window[cell >= 0]).tolist():
+        valid = ~np.isnan(per_person[:, k]) & (windows.cell >= 0)
+        inside = (windows.first[k] <= days) & (days <= windows.end[k])
+        valid[taken_positions[inside]] = False
+        members = windows.cell[valid]
+        totals = np.bincount(members, per_person[valid, k], minlength=cells)
+        counts = np.bincount(members, minlength=cells)
+        needed = np.zeros(cells, dtype=bool)
+        for group in np.unique(cell[(window == k) & (cell >= 0)]).tolist():
+            if counts[group] > 0:
+                mean_of[(group, k)] = totals[group] / counts[group]
+                needed[group] = True
+        contributing |= valid & needed[np.maximum(windows.cell, 0)]
+    compared = [mean_of[(group, k)] for group, k in zip(cell.tolist(), window.tolist(), strict=True)
+                if (group, k) in mean_of]  # fmt: skip
+    gains = per_person[positions, window].tolist()
+    return _Comparison(gains, compared, contributing)
 
 
 def _row(scope: str, activity: str | None, kind: str, gains: list[float],
@@ -139,54 +213,40 @@ def programme_effectiveness(
     done = done.assign(position=done["person_id"].map(person_index))
     cell = people.groupby(["job_family_id", "title_level"], dropna=False).ngroup().to_numpy().copy()
     cell[(people["job_family_id"].isna() | people["title_level"].isna()).to_numpy()] = -1
-    month_of = {(start.year, start.month): k for k, start in enumerate(starts)}
-    window_end = np.array([start + timedelta(days=window_days) for start in starts])
-    window_first = np.array([start.replace(day=1) for start in starts])
-    by_kind: dict[str, dict] = {}
+    windows = _Windows(
+        cell=cell,
+        first=np.array([start.replace(day=1) for start in starts], dtype="datetime64[D]"),
+        end=np.array([start + timedelta(days=window_days) for start in starts],
+                     dtype="datetime64[D]"),
+        month={start.year * 12 + start.month - 1: k for k, start in enumerate(starts)},
+    )  # fmt: skip
+    completions = dict(tuple(done.groupby("activity_id", sort=False)))
+    mean_gains: dict[tuple[int, ...], np.ndarray] = {}
+    by_kind: dict[str, _Comparison] = {}
     rows = []
     for (activity_id, title, kind), tagged in tags.groupby(["activity_id", "title", "kind"]):
-        columns = [competencies.index(c) for c in tagged["competency_id"]]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            per_person = np.nanmean(gain[:, columns, :], axis=1)
-        taken = done[done["activity_id"] == activity_id]
-        excluded = np.zeros(per_person.shape, dtype=bool)
-        days = taken["day"].to_numpy()
-        for k in range(len(starts)):
-            inside = (window_first[k] <= days) & (days <= window_end[k])
-            excluded[taken["position"].to_numpy()[inside], k] = True
-        valid = ~excluded & ~np.isnan(per_person) & (cell >= 0)[:, None]
-        cells = cell.max() + 1
-        totals = np.zeros((cells, len(starts)))
-        counts = np.zeros((cells, len(starts)))
-        for k in range(len(starts)):
-            members = valid[:, k]
-            totals[:, k] = np.bincount(cell[members], per_person[members, k], minlength=cells)
-            counts[:, k] = np.bincount(cell[members], minlength=cells)
-        first = taken.sort_values("day").drop_duplicates("person_id")
-        gains, compared, needed = [], [], np.zeros((cells, len(starts)), dtype=bool)
-        for position, day in zip(first["position"], first["day"], strict=True):
-            k = month_of.get((day.year, day.month))
-            if k is None or np.isnan(per_person[position, k]):
-                continue
-            gains.append(float(per_person[position, k]))
-            group = cell[position]
-            if group >= 0 and counts[group, k] > 0:
-                compared.append(totals[group, k] / counts[group, k])
-                needed[group, k] = True
-        if not gains:
+        taken = completions.get(activity_id)
+        if taken is None:
             continue
-        contributing = (valid & needed[np.maximum(cell, 0)] & (cell >= 0)[:, None]).any(axis=1)
-        rows.append(_row("activity", title, str(kind), gains, len(gains), compared,
-                         int(contributing.sum())))  # fmt: skip
-        empty = {"gains": [], "compared": [], "contributing": np.zeros(len(people), bool)}
-        pooled = by_kind.setdefault(str(kind), empty)
-        pooled["gains"] += gains
-        pooled["compared"] += compared
-        pooled["contributing"] |= contributing
+        columns = tuple(competencies.index(c) for c in tagged["competency_id"])
+        if columns not in mean_gains:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean_gains[columns] = np.nanmean(gain[:, list(columns), :], axis=1)
+        found = _compare(mean_gains[columns], taken, windows)
+        if not found.gains:
+            continue
+        rows.append(_row("activity", title, str(kind), found.gains, len(found.gains),
+                         found.compared, int(found.contributing.sum())))  # fmt: skip
+        pooled = by_kind.setdefault(
+            str(kind), _Comparison([], [], np.zeros(len(people), dtype=bool))
+        )
+        pooled.gains += found.gains
+        pooled.compared += found.compared
+        pooled.contributing |= found.contributing
     for kind, pooled in sorted(by_kind.items()):
-        rows.append(_row("kind", None, kind, pooled["gains"], len(pooled["gains"]),
-                         pooled["compared"], int(pooled["contributing"].sum())))  # fmt: skip
+        rows.append(_row("kind", None, kind, pooled.gains, len(pooled.gains), pooled.compared,
+                         int(pooled.contributing.sum())))  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS).astype(
         {"participants": "Int64", "comparison_people": "Int64", "participant_gain": float,
          "comparison_gain": float, "difference": float}
