@@ -28,7 +28,13 @@ from data_model.models import (
     Person,
     SourceKind,
 )
-from data_model.queries.equity import UnknownAttribute, equity_attributes, progression_equity
+from data_model.queries.equity import (
+    UnknownAttribute,
+    equity_attributes,
+    equity_basis,
+    progression_equity,
+)
+from data_model.queries.groups import group_progress
 from data_model.rollup import recompute_all
 from tests.seeded_demo import assert_rows, seed_frozen_demo
 
@@ -161,3 +167,13 @@ def test_pinned_on_the_seeded_demo(demo: Engine) -> None:
     with Session(demo) as session:
         assert_rows(progression_equity(session, OPERATOR, "department"), BY_DEPARTMENT)
         assert_rows(progression_equity(session, OPERATOR, "location"), BY_LOCATION)
+
+
+def test_kept_basis_and_roll_up_give_the_same_figures(demo: Engine) -> None:
+    """The page keeps the organisation's roll-up and the basis, and compares attribute after
+    attribute from them."""
+    with Session(demo) as session:
+        people = group_progress(session, OPERATOR).people
+        basis = equity_basis(session, OPERATOR, people)
+        assert_rows(progression_equity(session, OPERATOR, "department", basis), BY_DEPARTMENT)
+        assert_rows(progression_equity(session, OPERATOR, "location", basis), BY_LOCATION)

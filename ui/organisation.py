@@ -6,10 +6,11 @@ import streamlit as st
 
 from data_model.access import visible_person_id
 from data_model.queries.calibration import calibration_of
-from data_model.queries.equity import equity_attributes, progression_equity
+from data_model.queries.equity import equity_attributes, equity_basis, progression_equity
 from data_model.queries.freshness import Freshness, freshness
 from data_model.queries.groups import GroupProgress, cohort, group_progress
 from data_model.queries.organisation import (
+    EVERYONE,
     FilterOptions,
     OrganisationFilter,
     OrganisationTotals,
@@ -98,9 +99,19 @@ def attributes(url: str) -> list[str]:
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner="Comparing groups")
-def equity(context: PageContext, attribute: str) -> pd.DataFrame:
+def _equity_basis(context: PageContext) -> pd.DataFrame:
+    """Everyone's readiness and levelling up (`equity.equity_basis`), once for every attribute
+    compared, from the roll-up `group` keeps for everyone in scope."""
+    people = group(context, EVERYONE).people
     with session_for(context.database_url) as session:
-        return progression_equity(session, context.viewer, attribute)
+        return equity_basis(session, context.viewer, people)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def equity(context: PageContext, attribute: str) -> pd.DataFrame:
+    basis = _equity_basis(context)
+    with session_for(context.database_url) as session:
+        return progression_equity(session, context.viewer, attribute, basis)
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)

@@ -98,28 +98,49 @@ def _share(values: pd.Series) -> float | None:
     return float(values.mean()) if len(values) >= MINIMUM_GROUP else None
 
 
-def progression_equity(session: Session, viewer: Viewer, attribute: str) -> pd.DataFrame:
-    """COLUMNS, one row per value of `attribute` (see `equity_attributes`) among the active
-    people the viewer may see, largest group first; NOT_RECORDED gathers those without one.
-    Suppressed rows carry only the group's name."""
-    if attribute not in equity_attributes(session):
-        raise UnknownAttribute(f"No roster attribute is called '{attribute}'.")
+def equity_basis(
+    session: Session, viewer: Viewer, people: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per active person in scope (index person_id): next_level, readiness and ready now, and
+    levelled_up (1.0 or 0.0 over LOOKBACK_DAYS, NaN without a pathway). Everything a
+    comparison needs but the attribute, so a caller can keep it and compare by one attribute
+    after another.
+
+    `people`: `groups.group_progress(session, viewer).people`, with no filters, when the
+    caller already has it (it is this same pathway roll-up of the same people); else it is
+    worked out here."""
     ids = group_ids(viewer)
     members = _members(session, ids)
-    people, _gaps = _evaluate_group(session, members, ids)
+    if people is None:
+        people, _gaps = _evaluate_group(session, members, ids)
     people = people.set_index("person_id")
-    groups = _attribute_values(session, attribute, ids).reindex(people.index)
     rose = _level_ups(session, ids, members, people["attained_level"].astype(float))
+    return people[["next_level", "readiness", "ready"]].assign(
+        levelled_up=rose.reindex(people.index)
+    )
+
+
+def progression_equity(
+    session: Session, viewer: Viewer, attribute: str, basis: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """COLUMNS, one row per value of `attribute` (see `equity_attributes`) among the active
+    people the viewer may see, largest group first; NOT_RECORDED gathers those without one.
+    Suppressed rows carry only the group's name. `basis`: `equity_basis` for this viewer,
+    when kept from an earlier comparison."""
+    if attribute not in equity_attributes(session):
+        raise UnknownAttribute(f"No roster attribute is called '{attribute}'.")
+    if basis is None:
+        basis = equity_basis(session, viewer)
+    groups = _attribute_values(session, attribute, group_ids(viewer)).reindex(basis.index)
     rows = []
-    for name, group in people.groupby(groups.fillna(NOT_RECORDED), sort=False):
+    for name, group in basis.groupby(groups.fillna(NOT_RECORDED), sort=False):
         with_next = group[group["next_level"].notna()]
         if len(group) < MINIMUM_GROUP:
             rows.append((name, None, None, None, None, True))
             continue
-        readiness = with_next["readiness"]
         rows.append((
-            name, len(group), _share(readiness), _share(with_next["ready"]),
-            _share(rose.reindex(group.index).dropna()), False,
+            name, len(group), _share(with_next["readiness"]), _share(with_next["ready"]),
+            _share(group["levelled_up"].dropna()), False,
         ))  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS).astype({"people": "Int64"})
     order = frame.assign(size=frame["people"].fillna(0)).sort_values(
