@@ -1,5 +1,6 @@
-"""Pathway benchmarks: the organisation rollup as an L&D admin sees it, and a manager's team
-of ten with readiness, history, forecast and next steps."""
+"""Pathway benchmarks: the organisation rollup as an L&D admin sees it, a manager's team of ten
+with readiness, history, forecast and next steps, and the Organisation page's analytics
+(progression equity, programme effectiveness, self-rating calibration) over everyone."""
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
@@ -7,7 +8,10 @@ from sqlalchemy.orm import Session, aliased
 from benchmarks.measure import best_of
 from data_model.access import Viewer, viewer_for_email
 from data_model.models import Person, Role, RoleGrant
+from data_model.queries.calibration import calibration_of
+from data_model.queries.equity import progression_equity
 from data_model.queries.groups import group_progress
+from data_model.queries.programmes import programme_effectiveness
 from data_model.queries.progress import team_progress
 
 TEAM_SIZE = 10
@@ -39,11 +43,23 @@ def _manager_of_ten(session: Session) -> tuple[int, int]:
 
 
 def pathway_reads(engine: Engine, runs: int = 3) -> dict[str, float | int]:
-    """Warm reads: `group_progress` over everyone an L&D admin sees, and `team_progress` (with
-    the twelve-month readiness history) for a team of ten."""
+    """Warm reads: `group_progress` over everyone an L&D admin sees, `team_progress` (with
+    the twelve-month readiness history) for a team of ten, and as the Organisation page asks
+    for them with no filters: equity by department (worked out whole, nothing kept), programme
+    effectiveness over a 90-day window and calibration of everyone's self-ratings."""
     with Session(engine) as session:
         admin = _ld_admin(session)
         manager, size = _manager_of_ten(session)
         rollup = best_of(runs, lambda: group_progress(session, admin))
         team = best_of(runs, lambda: team_progress(session, admin, manager))
-    return {"org_rollup_s": rollup, "team10_s": team, "team10_people": size}
+        equity = best_of(runs, lambda: progression_equity(session, admin, "department"))
+        programmes = best_of(runs, lambda: programme_effectiveness(session, admin, 90))
+        calibration = best_of(runs, lambda: calibration_of(session, admin))
+    return {
+        "org_rollup_s": rollup,
+        "team10_s": team,
+        "team10_people": size,
+        "equity_s": equity,
+        "programmes_s": programmes,
+        "group_calibration_s": calibration,
+    }
