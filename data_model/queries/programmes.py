@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, or_, select, type_coerce
+from sqlalchemy import Select, String, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer
@@ -38,6 +38,7 @@ from data_model.mastery import read_evidence
 from data_model.models import Activity, ActivityCompetency, LearningRecord, Verification
 from data_model.queries.evidence import read_frame
 from data_model.queries.groups import _members, group_ids
+from data_model.queries.mastery import end_of_day
 from data_model.queries.pathway_mastery import mastery_series
 
 MINIMUM_GROUP = 5
@@ -66,14 +67,20 @@ def _gains(
     starts: list[date], window_days: int,
 ) -> np.ndarray:  # fmt: skip
     """people x competencies x windows: mastery gain over each window (NaN: no evidence).
-    `ids` selects the same people, for SQL (far faster to scan than a long IN list)."""
+    `ids` selects the same people, for SQL (far faster to scan than a long IN list); only the
+    evidence of these competencies shown by the last window's end is read."""
     rules = competency_rules(session)
     ends = [start + timedelta(days=window_days) for start in starts]
     days = sorted({*starts, *ends})
     pairs = pd.MultiIndex.from_product(
         [people["person_id"], competencies], names=["person_id", "competency_id"]
     ).to_frame(index=False)
-    evidence = read_evidence(read_raw_evidence(session, raw_evidence_query(ids)))
+    query = union_all(*(
+        part.where(LearningRecord.occurred_at <= end_of_day(days[-1]),
+                   part.selected_columns.competency_id.in_(competencies))
+        for part in raw_evidence_query(ids).selects
+    ))  # fmt: skip
+    evidence = read_evidence(read_raw_evidence(session, query))
     mastery, _support = mastery_series(evidence, pairs, rules, days, with_support=False)
     column = {day: position for position, day in enumerate(days)}
     before = mastery[:, [column[day] for day in starts]]
