@@ -7,19 +7,23 @@ level. Any other record is evidence of every competency its activity is tagged w
 records are not evidence.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
     Float,
     Integer,
     Select,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -180,6 +184,50 @@ def raw_evidence_query(
     return union_all(*parts)
 
 
+def read_pairs_evidence(
+    session: Session, person_ids: Sequence[int], pairs: Sequence[tuple[int, int]]
+) -> pd.DataFrame:
+    """The rows of `raw_evidence_query(person_ids, pairs=pairs)`, the pairs' people given.
+
+    PostgreSQL plans a list of (person, competency) row values as a filter over every record
+    of the pairs' people, read twice (named, then tagged); joined to the pairs as two arrays
+    instead, it looks each pair up in the person, competency and activity index and reads only
+    the pairs' own records. SQLite reads the list through its indexes already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return read_raw_evidence(session, raw_evidence_query(person_ids, pairs=pairs))
+    return read_raw_evidence(session, _pairs_joined_query(pairs))
+
+
+def _pairs_joined_query(pairs: Sequence[tuple[int, int]]) -> Select:
+    """The evidence query joined to the distinct pairs, unnested from two PostgreSQL arrays."""
+    distinct = sorted(set(pairs))
+    wanted = (
+        func.unnest(
+            bindparam("wanted_people", [p for p, _ in distinct], type_=ARRAY(BigInteger)),
+            bindparam("wanted_competencies", [c for _, c in distinct], type_=ARRAY(BigInteger)),
+        )
+        .table_valued("person_id", "competency_id")
+        .render_derived(name="wanted")
+    )
+    named, tagged = raw_evidence_query().selects
+    return union_all(
+        *(
+            part.join(
+                wanted,
+                and_(
+                    wanted.c.person_id == LearningRecord.person_id,
+                    wanted.c.competency_id == competency_column,
+                ),
+            )
+            for part, competency_column in (
+                (named, LearningRecord.competency_id),
+                (tagged, ActivityCompetency.competency_id),
+            )
+        )
+    )
+
+
 RAW_DTYPES = {
     "record_id": "int64", "person_id": "int64", "competency_id": "int64",
     "score": "float64", "max_score": "float64", "rating": "float64",
@@ -203,12 +251,32 @@ def read_raw_evidence(session: Session, query: Select) -> pd.DataFrame:
 
 def _fetch_columns(session: Session, query: Select) -> dict[str, tuple]:
     """One tuple of values per column, as the driver returns them."""
-    with collector_paused():
+    with collector_paused(), _without_jit(session):
         result = session.execute(query)
         names = list(result.keys())
         rows = result.cursor.fetchall()
         result.close()
         return dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
+
+
+@contextmanager
+def _without_jit(session: Session) -> Iterator[None]:
+    """No JIT compilation for PostgreSQL evidence reads, then the transaction's setting back.
+
+    The planner prices the bitmap heap scan of a few hundred people's records above
+    `jit_above_cost`, and compiling the union's expressions then takes a second, three times
+    the read itself; a read of every record gains nothing from it either. The setting comes
+    back only if the read succeeds: a failed read aborts the transaction, which drops it.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    previous = connection.exec_driver_sql(
+        "SELECT current_setting('jit'), set_config('jit', 'off', true)"
+    ).scalar_one()
+    yield
+    connection.exec_driver_sql("SELECT set_config('jit', %s, true)", (previous,))
 
 
 def _typed(columns: dict[str, Any], names: Sequence[str]) -> pd.DataFrame:

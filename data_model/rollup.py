@@ -19,6 +19,7 @@ from data_model.database import serialise_writers
 from data_model.evidence_source import (
     competency_rules,
     raw_evidence_query,
+    read_pairs_evidence,
     read_people_evidence,
     read_raw_evidence,
 )
@@ -96,7 +97,7 @@ def _group_evidence(session: Session, people: list[int], keys: pd.DataFrame) -> 
     of terms, and by id range when the people are consecutive, which SQLite scans faster."""
     if len(keys) <= PAIRS_PER_FILTER:
         pairs = list(zip(keys["person_id"].tolist(), keys["competency_id"].tolist(), strict=True))
-        return read_raw_evidence(session, raw_evidence_query(people, pairs=pairs))
+        return read_pairs_evidence(session, people, pairs)
     if people[-1] - people[0] + 1 == len(people):
         return read_people_evidence(session, person_range=(people[0], people[-1]))
     return read_people_evidence(session, people)

@@ -4,12 +4,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from data_model.database import create_database_engine, migrate_to_head
 from data_model.evidence_source import (
     RAW_COLUMNS,
     raw_evidence_query,
+    read_pairs_evidence,
     read_people_evidence,
     read_raw_evidence,
 )
@@ -113,3 +115,35 @@ def test_no_people_no_rows(seeded: Engine) -> None:
         frame = read_people_evidence(session, [])
     assert frame.empty
     assert list(frame.columns) == list(RAW_COLUMNS)
+
+
+def test_pairs_read_equals_the_evidence_query_for_those_pairs(seeded: Engine) -> None:
+    """On PostgreSQL the pairs are joined as arrays; the rows are the row-value filter's."""
+    with Session(seeded) as session:
+        people = session.scalars(select(Person.id).order_by(Person.id)).all()
+        competencies = session.scalars(select(Competency.id).order_by(Competency.id)).all()
+        pairs = [(person, competency) for person in people[:3] for competency in competencies]
+        pairs += [(person, competencies[n % len(competencies)])
+                  for n, person in enumerate(people[3::4])]  # fmt: skip
+        some = sorted({person for person, _ in pairs})
+        expected = read_raw_evidence(session, raw_evidence_query(some, pairs=pairs))
+        got = read_pairs_evidence(session, some, [*pairs, pairs[0]])
+    assert len(expected) > 20
+    assert expected["tag_weight"].ne(1.0).any()
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(expected), check_exact=True)
+
+
+@pytest.mark.postgres
+def test_evidence_reads_leave_the_transactions_jit_setting_as_it_was(
+    postgres_server_url: str,
+) -> None:
+    engine = create_database_engine(postgres_server_url)
+    migrate_to_head(engine)
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(text("SET LOCAL jit = on"))
+            read_people_evidence(session, [1])
+            read_pairs_evidence(session, [1], [(1, 1)])
+            assert session.scalar(text("SELECT current_setting('jit')")) == "on"
+    finally:
+        engine.dispose()

@@ -19,6 +19,7 @@ class LearningRecord(Base):
         CheckConstraint("max_score IS NULL OR max_score > 0", name="max_score_positive"),
         Index(None, "person_id", "occurred_at"),
         Index(None, "source_kind", "verification"),
+        Index(None, "person_id", "competency_id", "activity_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
