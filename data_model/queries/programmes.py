@@ -33,6 +33,7 @@ from sqlalchemy import Select, String, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from data_model.access import Viewer
+from data_model.bulk import collector_paused
 from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import read_evidence
 from data_model.models import Activity, ActivityCompetency, LearningRecord, Verification
@@ -106,7 +107,8 @@ def _completions(session: Session, viewer: Viewer, since: datetime) -> pd.DataFr
         LearningRecord.verification != Verification.DECLINED,
         LearningRecord.occurred_at >= since,
     )
-    rows = session.execute(statement).all()
+    with collector_paused():
+        rows = session.connection().execute(statement).cursor.fetchall()
     person, activity, occurred = zip(*rows, strict=True) if rows else ((), (), ())
     shown = pd.to_datetime(pd.Series(occurred, dtype=object), utc=True, format="ISO8601")
     return pd.DataFrame(
@@ -128,8 +130,12 @@ class _Windows:
     """Per window: the first day of its month (datetime64[D])."""
     end: np.ndarray
     """Per window: its last day (datetime64[D])."""
-    month: dict[int, int]
-    """year * 12 + month - 1 of a window's month -> the window."""
+
+    def of_day(self, days: np.ndarray) -> np.ndarray:
+        """The window whose month each day falls in, -1 for none."""
+        months, firsts = days.astype("datetime64[M]"), self.first.astype("datetime64[M]")
+        found = np.minimum(np.searchsorted(firsts, months), len(firsts) - 1)
+        return np.where(firsts[found] == months, found, -1)
 
 
 @dataclass
@@ -142,29 +148,29 @@ class _Comparison:
     """Per person: counted in a comparison group that someone's figure used."""
 
 
-def _compare(per_person: np.ndarray, taken: pd.DataFrame, windows: _Windows) -> _Comparison:
+def _compare(
+    per_person: np.ndarray, usable: np.ndarray, first: pd.DataFrame, taken: pd.DataFrame,
+    windows: _Windows,
+) -> _Comparison:  # fmt: skip
     """Participants' gains and their comparison groups' mean gains, in participant order.
 
-    `per_person`: people x windows, the mean gain over the activity's competencies; `taken`:
-    its completions by the people (position, day). A participant counts in the window of
-    the month of their first completion; their comparison group is the people of their cell
-    with a gain in that window who did not complete the activity from the start of that month
-    to the window's end."""
-    first = taken.sort_values("day").drop_duplicates("person_id")
-    months = first["day"].to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    window = np.array([windows.month.get(int(month), -1) for month in months], dtype=np.int64)
-    positions = first["position"].to_numpy()
+    `per_person`: people x windows, the mean gain over the activity's competencies; `usable`:
+    where it is known for someone with a comparison cell; `first` and `taken`: the people's
+    first and every completion of the activity (position, day, window of the day's month). A
+    participant counts in the window of the month of their first completion; their comparison
+    group is the people of their cell with a gain in that window who did not complete the
+    activity from the start of that month to the window's end."""
+    positions, window = first["position"].to_numpy(), first["window"].to_numpy()
     known = window >= 0
     known[known] = ~np.isnan(per_person[positions[known], window[known]])
     positions, window = positions[known], window[known]
-    contributing = np.zeros(len(per_person), dtype=bool)
     cell = windows.cell[positions]
-    days = taken["day"].to_numpy()
-    taken_positions = taken["position"].to_numpy()
+    days, taken_positions = taken["day"].to_numpy(), taken["position"].to_numpy()
     cells = int(windows.cell.max()) + 1
+    contributing = np.zeros(len(per_person), dtype=bool)
     mean_of: dict[tuple[int, int], float] = {}
     for k in np.unique(window[cell >= 0]).tolist():
-        valid = ~np.isnan(per_person[:, k]) & (windows.cell >= 0)
+        valid = usable[:, k].copy()
         inside = (windows.first[k] <= days) & (days <= windows.end[k])
         valid[taken_positions[inside]] = False
         members = windows.cell[valid]
@@ -178,8 +184,7 @@ def _compare(per_person: np.ndarray, taken: pd.DataFrame, windows: _Windows) -> 
         contributing |= valid & needed[np.maximum(windows.cell, 0)]
     compared = [mean_of[(group, k)] for group, k in zip(cell.tolist(), window.tolist(), strict=True)
                 if (group, k) in mean_of]  # fmt: skip
-    gains = per_person[positions, window].tolist()
-    return _Comparison(gains, compared, contributing)
+    return _Comparison(per_person[positions, window].tolist(), compared, contributing)
 
 
 def _row(scope: str, activity: str | None, kind: str, gains: list[float],
@@ -225,10 +230,14 @@ def programme_effectiveness(
         first=np.array([start.replace(day=1) for start in starts], dtype="datetime64[D]"),
         end=np.array([start + timedelta(days=window_days) for start in starts],
                      dtype="datetime64[D]"),
-        month={start.year * 12 + start.month - 1: k for k, start in enumerate(starts)},
     )  # fmt: skip
+    done = done.assign(window=windows.of_day(done["day"].to_numpy()))
+    firsts = done.sort_values(["activity_id", "day"], kind="stable").drop_duplicates(
+        ["activity_id", "person_id"]
+    )
     completions = dict(tuple(done.groupby("activity_id", sort=False)))
-    mean_gains: dict[tuple[int, ...], np.ndarray] = {}
+    first_completions = dict(tuple(firsts.groupby("activity_id", sort=False)))
+    mean_gains: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
     by_kind: dict[str, _Comparison] = {}
     rows = []
     for (activity_id, title, kind), tagged in tags.groupby(["activity_id", "title", "kind"]):
@@ -239,8 +248,11 @@ def programme_effectiveness(
         if columns not in mean_gains:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                mean_gains[columns] = np.nanmean(gain[:, list(columns), :], axis=1)
-        found = _compare(mean_gains[columns], taken, windows)
+                per_person = np.nanmean(gain[:, list(columns), :], axis=1)
+            usable = ~np.isnan(per_person) & (cell >= 0)[:, None]
+            mean_gains[columns] = per_person, usable
+        per_person, usable = mean_gains[columns]
+        found = _compare(per_person, usable, first_completions[activity_id], taken, windows)
         if not found.gains:
             continue
         rows.append(_row("activity", title, str(kind), found.gains, len(found.gains),
