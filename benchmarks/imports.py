@@ -109,8 +109,9 @@ def _timed_executemany(path: Path, database: Path) -> float:
 @contextmanager
 def insert_seconds() -> Iterator[list[float]]:
     """Time spent inside `RecordInserter.insert` while the block runs: the database writing
-    the import's final rows, one driver executemany per chunk, with nothing of Python's parsing
-    or checking in it. It is the floor under any importer that writes into this table."""
+    the import's final rows, a chunk at a time (executemany on SQLite, COPY and one INSERT ...
+    SELECT on PostgreSQL), with nothing of Python's parsing or checking in it. It is the floor
+    under any importer that writes into this table."""
     spent = [0.0]
     original = RecordInserter.insert
 
