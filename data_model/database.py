@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Table, create_engine, event, inspect, text
@@ -24,6 +25,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _bind_numpy_numbers_as_numbers() -> None:
+    """Let SQLite bind numpy's integers as integers. Without this, sqlite3 binds an `np.int64`
+    (an id taken from a DataFrame, say) through the buffer protocol as a BLOB, which equals no
+    INTEGER, so a query silently finds nothing. psycopg refuses such values loudly instead."""
+    for integer in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32):
+        sqlite3.register_adapter(integer, int)
+    sqlite3.register_adapter(np.float32, float)
+    sqlite3.register_adapter(np.bool_, bool)
+
+
+_bind_numpy_numbers_as_numbers()
 
 
 class DatabaseUnavailable(Exception):

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -174,6 +175,21 @@ def test_deleting_a_manager_keeps_their_reports(engine: Engine) -> None:
         session.delete(session.scalars(select(Person).where(Person.external_id == "m")).one())
     with Session(engine) as session:
         assert session.scalar(select(Person.manager_id).where(Person.external_id == "r")) is None
+
+
+def test_numpy_ids_find_the_rows_plain_ints_find(sqlite_engine: Engine) -> None:
+    """Ids taken from a DataFrame are numpy integers; SQLite must match them as numbers, not
+    bind them as bytes that equal nothing."""
+    with Session(sqlite_engine) as session, session.begin():
+        session.add(Person(external_id="a", name="A", email="a@example.com"))
+    with Session(sqlite_engine) as session:
+        plain = session.scalar(select(Person.id))
+        assert plain is not None
+        for value in (np.int64(plain), np.int32(plain), np.uint8(plain)):
+            found = session.scalars(select(Person.external_id).where(Person.id == value)).all()
+            assert found == ["a"], type(value)
+        between = select(Person.id).where(Person.id.between(np.int64(plain), np.int64(plain)))
+        assert session.scalars(between).all() == [plain]
 
 
 def test_naive_times_are_refused_before_they_reach_the_database(sqlite_engine: Engine) -> None:
