@@ -447,8 +447,8 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
             "declined. Log it again with a clearer link or note, or ask someone else."
         )
     st.caption(
-        f"{whole(len(timeline))} records, formal and informal, each dot coloured by whether it "
-        f"was verified; {waiting}"
+        f"{whole(len(timeline))} records, formal and informal: a dot is one day's records, sized "
+        f"by how many there are and coloured by whether they were verified; {waiting}"
     )
     st.dataframe(
         timeline.assign(
