@@ -120,6 +120,8 @@ def test_the_learner_sees_a_stranded_request_and_sends_it_to_their_manager_now(
     assert shown["what"].tolist() == [TITLE]
     assert shown["verifier"].tolist() == [stranded.old_manager]
     assert shown["why"].tolist() == ["No longer in the reporting line"]
+    before = table_with(at, "decline_reason").pipe(lambda t: t[t["what"] == TITLE])
+    assert before["verifier"].tolist() == [f"{stranded.old_manager} (can no longer answer)"]
 
     at.selectbox(key="reassign_verifier").set_value(stranded.manager.person_id)
     at.button(key="FormSubmitter:reassign_form-Send for verification").click().run()

@@ -455,6 +455,7 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
             formal=timeline["formal"].map({True: "Formal", False: "Informal"}),
             verification=timeline["verification"].str.replace("_", " ").str.capitalize(),
             source_kind=timeline["source_kind"].str.replace("_", " ").str.capitalize(),
+            verifier=_verifiers_as_they_stand(context, person_id, timeline),
         ),
         hide_index=True,
         width="stretch",
@@ -485,6 +486,16 @@ def _timeline(context: PageContext, person_id: int, read_only: bool) -> None:
             ),
         },
     )
+
+
+def _verifiers_as_they_stand(
+    context: PageContext, person_id: int, timeline: pd.DataFrame
+) -> pd.Series:
+    """The verifier of each record, said to be unable to answer where the roster has stranded
+    the request (`ui.stranded`), so the table does not suggest that they are still asked."""
+    stranded_ids = set(stranded.of_person(context, person_id)["record_id"])
+    cannot = timeline["record_id"].isin(stranded_ids) & timeline["verifier"].notna()
+    return timeline["verifier"].where(~cannot, timeline["verifier"] + " (can no longer answer)")
 
 
 def _goals(context: PageContext, person_id: int, read_only: bool, titles: pd.DataFrame) -> None:
