@@ -33,6 +33,7 @@ from data_model.rollup import refresh_pairs
 from data_model.verification import decline
 from loaders.demo import seed_demo_organisation
 from tests.learner_org import Org, build_org
+from tests.page_tables import percent_cells, whole_percents
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
@@ -300,19 +301,6 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 def table_with(at: AppTest, column: str):
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
-
-
-def percent_cells(at: AppTest, column: str, table_key: str) -> list[str]:
-    """The cells of `column` as the browser shows them, in the one table with a column
-    `table_key`: the column's printf format applied to each value."""
-    [table] = [t for t in at.dataframe if table_key in t.value.columns]
-    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
-    return [number_format % value for value in table.value[column]]
-
-
-def whole_percents(shares: list[float]) -> list[str]:
-    """Shares as the page's text shows them (the Readiness metric, say)."""
-    return [f"{share:.0%}" for share in shares]
 
 
 def test_the_headline_shows_the_learners_level_readiness_status_and_forecast(

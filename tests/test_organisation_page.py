@@ -6,7 +6,6 @@ Expected numbers come from the read models run directly on the same database.
 """
 
 import io
-import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -57,6 +56,7 @@ from data_model.queries.organisation import (
 from data_model.queries.programmes import programme_effectiveness
 from data_model.queries.team import level_label, level_titles
 from loaders.demo import seed_demo_organisation
+from tests.page_tables import assert_calibration_shown, percent_cells, whole_percents
 from ui.formatting import TITLE_AHEAD_OF_EVIDENCE, WORKING_ABOVE_TITLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -244,20 +244,6 @@ def metrics(at: AppTest) -> dict[str, str]:
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
     [found] = [table.value for table in at.dataframe if column in table.value.columns]
     return found
-
-
-def percent_cells(at: AppTest, column: str) -> list[str]:
-    """The cells of `column` as the browser shows them, in the one table with that column: the
-    column's printf format applied to each value. Streamlit's own "percent" format is not one;
-    it shows up to two decimals."""
-    [table] = [t for t in at.dataframe if column in t.value.columns]
-    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
-    return [number_format % value for value in table.value[column]]
-
-
-def whole_percents(shares: list[float]) -> list[str]:
-    """Shares as every page's text shows them."""
-    return [f"{share:.0%}" for share in shares]
 
 
 def build_cohort(at: AppTest, family: str) -> None:
@@ -602,17 +588,4 @@ def test_self_ratings_against_the_evidence_are_worked_out_on_request(
     with Session(demo_engine) as session:
         expected = calibration_of(session, admin)
     at = open_organisation(monkeypatch, demo_url)
-    assert not [table for table in at.dataframe if "share_high" in table.value.columns]
-
-    at.toggle(key="org_calibration").set_value(True).run()
-
-    assert not at.exception, [e.value for e in at.exception]
-    shown = next(table.value for table in at.dataframe if "share_high" in table.value.columns)
-    assert shown["name"].tolist() == expected["name"].tolist()
-    assert shown["mean_gap"].tolist() == pytest.approx(expected["mean_gap"].tolist())
-    row = shown.set_index("name").loc[name]
-    had = int(before.loc[name, "people"]) if name in before.index else 0
-    assert row["people"] == had + 1
-    assert row["share_high"] >= 100 / row["people"]
-    assert percent_cells(at, "share_high") == whole_percents(expected["share_high"].tolist())
-    assert percent_cells(at, "share_low") == whole_percents(expected["share_low"].tolist())
+    assert_calibration_shown(at, "org_calibration", expected, before, name)

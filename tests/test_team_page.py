@@ -54,6 +54,7 @@ from data_model.verification import (
     verification_inbox,
 )
 from loaders.demo import seed_demo_organisation
+from tests.page_tables import assert_calibration_shown, percent_cells, whole_percents
 from ui.formatting import TITLE_AHEAD_OF_EVIDENCE, WORKING_ABOVE_TITLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -355,20 +356,6 @@ def open_team(monkeypatch: pytest.MonkeyPatch, url: str, person: str | None = No
     at.switch_page(TEAM_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def percent_cells(at: AppTest, column: str, table_key: str | None = None) -> list[str]:
-    """The cells of `column` as the browser shows them, in the one table with a column
-    `table_key` (default: `column`): the column's printf format applied to each value.
-    Streamlit's own "percent" format is not one; it shows up to two decimals."""
-    [table] = [t for t in at.dataframe if (table_key or column) in t.value.columns]
-    number_format = json.loads(table.proto.columns)[column]["type_config"]["format"]
-    return [number_format % value for value in table.value[column]]
-
-
-def whole_percents(shares: list[float]) -> list[str]:
-    """Shares as every page's text shows them."""
-    return [f"{share:.0%}" for share in shares]
 
 
 def explanations(at: AppTest) -> list[pd.DataFrame]:
@@ -825,18 +812,5 @@ def test_self_ratings_against_the_evidence_are_worked_out_on_request(
     with Session(demo_engine) as session:
         expected = calibration_of(session, manager, **reports)
     at = open_team(monkeypatch, demo_url)
-    assert not [table for table in at.dataframe if "share_high" in table.value.columns]
-
-    at.toggle(key="team_calibration").set_value(True).run()
-
-    assert not at.exception, [e.value for e in at.exception]
-    shown = next(table.value for table in at.dataframe if "share_high" in table.value.columns)
-    assert shown["name"].tolist() == expected["name"].tolist()
-    assert shown["mean_gap"].tolist() == pytest.approx(expected["mean_gap"].tolist())
-    row = shown.set_index("name").loc[name]
-    had = int(before.loc[name, "people"]) if name in before.index else 0
-    assert row["people"] == had + 1
-    assert row["share_high"] >= 100 / row["people"]
-    assert percent_cells(at, "share_high") == whole_percents(expected["share_high"].tolist())
-    assert percent_cells(at, "share_low") == whole_percents(expected["share_low"].tolist())
+    assert_calibration_shown(at, "team_calibration", expected, before, name)
     assert any("never proof" in caption.value for caption in at.caption)
