@@ -7,7 +7,7 @@ level. Any other record is evidence of every competency its activity is tagged w
 records are not evidence.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +59,23 @@ RAW_COLUMNS = (
 )  # fmt: skip
 
 
-def competency_rules(session: Session, method: str | None = None) -> CompetencyRules:
-    """Every competency's scale and effective settings; `method` overrides them all."""
+def competency_rules(
+    session: Session,
+    method: str | None = None,
+    frameworks: Mapping[int, Mapping[str, Any]] | None = None,
+    competencies: Mapping[int, Mapping[str, Any] | None] | None = None,
+) -> CompetencyRules:
+    """Every competency's scale and effective settings; `method` overrides them all.
+
+    A preview asks for the rules a save would bring without writing anything: `frameworks`
+    (settings by framework id) stand in for those frameworks' stored settings, with their
+    competencies' own overrides still on top, and `competencies` (overrides by competency id)
+    for those competencies' own.
+    """
     rows = session.execute(
         select(
             Competency.id,
+            Competency.framework_id,
             Competency.mastery_settings,
             Framework.scale_min,
             Framework.scale_max,
@@ -72,9 +84,13 @@ def competency_rules(session: Session, method: str | None = None) -> CompetencyR
             Framework.mastery_settings,
         ).join(Framework, Framework.id == Competency.framework_id)
     ).all()
+    proposed_frameworks, proposed_competencies = frameworks or {}, competencies or {}
     built = []
-    for competency_id, overrides, low, high, proficient, labels, framework_settings in rows:
-        settings = MasterySettings.merged(framework_settings, overrides)
+    for competency_id, owner, overrides, low, high, proficient, labels, stored in rows:
+        settings = MasterySettings.merged(
+            proposed_frameworks.get(owner, stored),
+            proposed_competencies.get(competency_id, overrides),
+        )
         if method:
             settings = settings.model_copy(update={"method": method})
         built.append(

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from data_model import pathways as rules_of
 from data_model.access import Viewer, visible_people
-from data_model.evidence_source import raw_evidence_query, read_raw_evidence
+from data_model.evidence_source import competency_rules, raw_evidence_query, read_raw_evidence
 from data_model.mastery import PAIR, CompetencyRules, read_evidence, roll_up, weigh
 from data_model.mastery_settings import MasterySettings
-from data_model.models import Competency, Framework, JobFamily, PathwayLevel, Person, SourceKind
+from data_model.models import JobFamily, PathwayLevel, Person, SourceKind
 from data_model.queries.evidence import read_frame
 from data_model.queries.progress import _pathways
 from data_model.rollup import PEOPLE_PER_CHUNK
@@ -38,31 +38,9 @@ def rules_with(
     competency in `competencies` (by id) those overrides in place of its own: the rules a save
     would bring, without writing anything. A framework's new settings keep its competencies'
     own overrides on top, as saving them does."""
-    rows = session.execute(
-        select(
-            Competency.id,
-            Competency.framework_id,
-            Competency.mastery_settings,
-            Framework.scale_min,
-            Framework.scale_max,
-            Framework.proficient_level,
-            Framework.scale_labels,
-            Framework.mastery_settings,
-        ).join(Framework, Framework.id == Competency.framework_id)
-    ).all()
     proposed = {owner: settings.model_dump(mode="json")
                 for owner, settings in (frameworks or {}).items()}  # fmt: skip
-    own = competencies or {}
-    built = []
-    for competency_id, owner, overrides, low, high, proficient, labels, stored in rows:
-        base = proposed.get(owner, stored)
-        wanted = dict(own.get(competency_id, overrides) or {})
-        built.append(
-            {"competency_id": competency_id, "scale_min": low, "scale_max": high,
-             "proficient": proficient, "labels": labels,
-             "settings": MasterySettings.merged(base, wanted)}
-        )  # fmt: skip
-    return CompetencyRules.build(built)
+    return competency_rules(session, frameworks=proposed, competencies=competencies)
 
 
 CHANGE_COLUMNS = ["person", "name", "job_family", "before", "before_title", "after",
